@@ -1,0 +1,55 @@
+# verikeeper — the two commands of the README are `make run` and `make check`.
+# Every target installs what it needs itself (npm packages, jars from Maven
+# Central, Debian packages).
+
+NODE       ?= node
+PYTHON     ?= /usr/bin/python3
+CONFIG     ?=
+MODELS     ?= ci
+
+.PHONY: run check deps build typecheck unit tools tlc zookeeper debian \
+        model-check model-check-full integration bench clean
+
+run: build
+	$(NODE) dist/src/cli/main.js start-foreground $(CONFIG)
+
+check: build unit model-check integration
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+build: deps
+	npx tsc -p tsconfig.json
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+unit: build
+	npx vitest run
+
+tlc:
+	bash scripts/install-tlc.sh
+
+zookeeper:
+	bash scripts/install-zookeeper.sh
+
+debian:
+	bash scripts/install-debian.sh
+
+tools: tlc zookeeper debian
+
+model-check: build tlc
+	$(NODE) dist/src/tlc/main.js --class ci
+
+model-check-full: build tlc
+	$(NODE) dist/src/tlc/main.js --class full
+
+integration: build debian
+
+bench: build zookeeper
+
+clean:
+	rm -rf dist

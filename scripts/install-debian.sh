@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suites need: the stock ZooKeeper CLI
+# (zkCli.sh), the kazoo Python client and pytest.
+set -euo pipefail
+need=()
+[ -x /usr/share/zookeeper/bin/zkCli.sh ] || need+=(zookeeper)
+/usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
+/usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >&2
+$sudo apt-get install -y -q "${need[@]}" >&2
