@@ -1,0 +1,130 @@
+// The standalone write path: prep → log (the shell appends and fsyncs, group
+// commit) → apply → reply. Replication will replace the middle step; prep,
+// the database and the frontend stay as they are.
+
+import type { Id, Request } from '../wire/protocol.js';
+import { OpCode } from '../wire/protocol.js';
+import { Database } from './database.js';
+import { type FrontendConfig, type FrontendEffects, type WritePath, Frontend } from './frontend.js';
+import { Prep, type PrepOptions } from './prep.js';
+import { SessionTracker } from './sessions.js';
+import { kindOf, ttlOf } from './tree.js';
+import type { Txn } from './txn.js';
+
+export interface StandaloneEffects extends FrontendEffects {
+  /** Appends a transaction to the log; the shell reports it durable through `durable(zxid)`. */
+  log(txn: Txn): void;
+}
+
+export interface StandaloneConfig extends FrontendConfig, PrepOptions {
+  /** how often (ms) empty containers and expired TTL nodes are looked for */
+  containerCheckIntervalMs: number;
+  /** at most this many of them deleted per minute */
+  containerMaxPerMinute: number;
+}
+
+export class StandaloneCore implements WritePath {
+  readonly tracker: SessionTracker;
+  readonly prep: Prep;
+  readonly frontend: Frontend;
+  private readonly pending: Txn[] = [];
+  private pendingHead = 0;
+  private nextContainerCheck = 0;
+
+  constructor(
+    readonly db: Database,
+    private readonly config: StandaloneConfig,
+    private readonly fx: StandaloneEffects,
+    sessionIdBase: bigint,
+    now: number,
+  ) {
+    this.tracker = new SessionTracker(sessionIdBase);
+    for (const [id, timeout] of db.sessions) this.tracker.add(id, timeout, now);
+    this.prep = new Prep(db.tree, config);
+    this.frontend = new Frontend(db, this.tracker, this, fx, config);
+    this.nextContainerCheck = now + config.containerCheckIntervalMs;
+  }
+
+  /** Transactions handed to the log and not yet applied. */
+  get inFlight(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
+  // ------------------------------------------------------------ WritePath
+
+  write(sessionId: bigint, cxid: number, req: Request, ids: readonly Id[], now: number): void {
+    this.submit(this.prep.write(sessionId, cxid, req, ids, now));
+  }
+
+  createSession(sessionId: bigint, timeout: number, now: number): void {
+    this.tracker.add(sessionId, timeout, now);
+    this.submit(this.prep.createSession(sessionId, timeout, now));
+  }
+
+  closeSession(sessionId: bigint, cxid: number, now: number): void {
+    this.tracker.setClosing(sessionId);
+    this.submit(this.prep.closeSession(sessionId, cxid, now));
+  }
+
+  syncPoint(): number {
+    return this.prep.lastZxid;
+  }
+
+  private submit(txn: Txn): void {
+    this.pending.push(txn);
+    this.fx.log(txn);
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  /** Every transaction up to `zxid` is on disk: apply them in order and answer. */
+  durable(zxid: number): void {
+    let applied = false;
+    while (this.pendingHead < this.pending.length && this.pending[this.pendingHead]!.hdr.zxid <= zxid) {
+      const txn = this.pending[this.pendingHead]!;
+      this.pending[this.pendingHead++] = undefined as unknown as Txn;
+      const result = this.db.apply(txn);
+      this.prep.applied(txn.hdr.zxid);
+      if (txn.hdr.type === OpCode.closeSession) this.tracker.remove(txn.hdr.sessionId);
+      this.frontend.applied(txn, result);
+      applied = true;
+    }
+    if (this.pendingHead === this.pending.length) {
+      this.pending.length = 0;
+      this.pendingHead = 0;
+    }
+    if (applied) this.frontend.advanced();
+  }
+
+  /** Time passes: expire sessions, remove empty containers and expired TTL nodes. */
+  tick(now: number): void {
+    for (const s of this.tracker.expire(now)) {
+      this.submit(this.prep.closeSession(s.id, 0, now));
+    }
+    if (now >= this.nextContainerCheck) {
+      this.nextContainerCheck = now + this.config.containerCheckIntervalMs;
+      let budget = Math.max(1, Math.floor((this.config.containerMaxPerMinute * this.config.containerCheckIntervalMs) / 60000));
+      for (const path of this.containerCandidates(now)) {
+        if (budget-- <= 0) break;
+        this.submit(this.prep.deleteContainer(path, now));
+      }
+    }
+  }
+
+  /** Containers that had children and have none left; TTL nodes without children past their TTL. */
+  containerCandidates(now: number): string[] {
+    const tree = this.db.tree;
+    const out: string[] = [];
+    for (const path of tree.containers) {
+      const n = tree.get(path);
+      if (n && n.numChildren === 0 && n.cversion > 0) out.push(path);
+    }
+    for (const path of tree.ttls) {
+      const n = tree.get(path);
+      if (n && n.numChildren === 0 && kindOf(n.ephemeralOwner) === 'ttl' && now - n.mtime > ttlOf(n.ephemeralOwner)) {
+        out.push(path);
+      }
+    }
+    return out;
+  }
+}

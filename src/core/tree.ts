@@ -1,0 +1,323 @@
+// The znode tree: nodes by path, their Stat fields, children, ACLs (interned),
+// ephemerals by owner session, container and TTL nodes, and the watches that
+// its changes fire. It changes only by applying transactions (apply.ts), in
+// zxid order; everything else reads it.
+
+import { type ACL, type Stat, EventType } from '../wire/protocol.js';
+import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
+import { nameOf, parentOf } from './path.js';
+import { type WatcherId, Watches } from './watches.js';
+
+/** ephemeralOwner of a container node. */
+export const CONTAINER_OWNER = -(1n << 63n);
+const EXTENDED_MASK = 0xff00000000000000n;
+const RESERVED_MASK = 0x00ffff0000000000n;
+const TTL_VALUE_MASK = ~(EXTENDED_MASK | RESERVED_MASK) & 0xffffffffffffffffn;
+/** Largest TTL (ms) a TTL node may have. */
+export const MAX_TTL = Number(TTL_VALUE_MASK);
+
+/** ephemeralOwner of a TTL node (the TTL in the low bits, extended mask on top). */
+export function ttlOwner(ttl: number): bigint {
+  return BigInt.asIntN(64, EXTENDED_MASK | BigInt(ttl));
+}
+
+export type NodeKind = 'persistent' | 'ephemeral' | 'container' | 'ttl';
+
+export function kindOf(owner: bigint): NodeKind {
+  if (owner === 0n) return 'persistent';
+  if (owner === CONTAINER_OWNER) return 'container';
+  if ((BigInt.asUintN(64, owner) & EXTENDED_MASK) === EXTENDED_MASK) return 'ttl';
+  return 'ephemeral';
+}
+
+/** The TTL (ms) encoded in a TTL node's ephemeralOwner. */
+export function ttlOf(owner: bigint): number {
+  return Number(BigInt.asUintN(64, owner) & TTL_VALUE_MASK);
+}
+
+export class ZNode {
+  children: Set<string> | null = null;
+  constructor(
+    public data: Uint8Array | null,
+    public acl: number,
+    public czxid: number,
+    public mzxid: number,
+    public ctime: number,
+    public mtime: number,
+    public version: number,
+    public cversion: number,
+    public aversion: number,
+    public ephemeralOwner: bigint,
+    public pzxid: number,
+  ) {}
+
+  get numChildren(): number {
+    return this.children === null ? 0 : this.children.size;
+  }
+}
+
+export function statOf(n: ZNode): Stat {
+  return {
+    czxid: n.czxid,
+    mzxid: n.mzxid,
+    ctime: n.ctime,
+    mtime: n.mtime,
+    version: n.version,
+    cversion: n.cversion,
+    aversion: n.aversion,
+    ephemeralOwner: n.ephemeralOwner,
+    dataLength: n.data === null ? 0 : n.data.length,
+    numChildren: n.numChildren,
+    pzxid: n.pzxid,
+  };
+}
+
+/** ACL lists interned by value, reference-counted, as numbers on the nodes. */
+export class AclCache {
+  private readonly lists: (ACL[] | undefined)[] = [];
+  private readonly refs: number[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly free: number[] = [];
+
+  static key(acl: readonly ACL[]): string {
+    let k = '';
+    for (const a of acl) k += `${a.perms},${a.id.scheme},${a.id.id.length}:${a.id.id};`;
+    return k;
+  }
+
+  /** Interns `acl` and takes a reference to it. */
+  ref(acl: readonly ACL[]): number {
+    const k = AclCache.key(acl);
+    let i = this.index.get(k);
+    if (i === undefined) {
+      i = this.free.pop() ?? this.lists.length;
+      this.lists[i] = acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
+      this.refs[i] = 0;
+      this.index.set(k, i);
+    }
+    this.refs[i]!++;
+    return i;
+  }
+
+  unref(i: number): void {
+    if (--this.refs[i]! > 0) return;
+    const list = this.lists[i]!;
+    this.index.delete(AclCache.key(list));
+    this.lists[i] = undefined;
+    this.free.push(i);
+  }
+
+  get(i: number): ACL[] {
+    return this.lists[i]!;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+}
+
+/** A watch event leaving the tree: who gets it is decided by the watch tables. */
+export interface TreeEvent {
+  type: number;
+  path: string;
+  zxid: number;
+  /** ACL of the node the event is about: delivery needs READ on it. */
+  acl: ACL[];
+  watchers: Set<WatcherId>;
+}
+
+export type EventSink = (e: TreeEvent) => void;
+
+export class DataTree {
+  readonly nodes = new Map<string, ZNode>();
+  readonly acls = new AclCache();
+  readonly ephemerals = new Map<bigint, Set<string>>();
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  readonly watches = new Watches();
+  /** zxid of the last transaction applied. */
+  lastProcessedZxid = 0;
+  /** Sum of data lengths plus path lengths, as ZooKeeper's approximate data size. */
+  dataSize = 0;
+  private sink: EventSink = () => {};
+
+  constructor() {
+    const open = this.acls.ref(OPEN_ACL_UNSAFE);
+    const root = new ZNode(new Uint8Array(0), open, 0, 0, 0, 0, 0, 0, 0, 0n, 0);
+    this.nodes.set('/', root);
+    this.insertChild('/', 'zookeeper', new ZNode(new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
+    this.insertChild('/zookeeper', 'quota', new ZNode(new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
+    // ZooKeeper sets /zookeeper/config's ACL with version -1, which leaves aversion at -1.
+    this.insertChild('/zookeeper', 'config', new ZNode(new Uint8Array(0), this.acls.ref(READ_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, -1, 0n, 0));
+    this.dataSize = 0;
+    for (const p of this.nodes.keys()) this.dataSize += p.length;
+  }
+
+  /** Where watch events go (the connection layer filters and delivers them). */
+  onEvent(sink: EventSink): void {
+    this.sink = sink;
+  }
+
+  get(path: string): ZNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  aclOf(n: ZNode): ACL[] {
+    return this.acls.get(n.acl);
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  /** The reserved paths that cannot be deleted. */
+  static isSpecialPath(path: string): boolean {
+    return path === '/' || path === '/zookeeper' || path === '/zookeeper/quota' || path === '/zookeeper/config';
+  }
+
+  private insertChild(parentPath: string, name: string, node: ZNode): void {
+    const parent = this.nodes.get(parentPath)!;
+    (parent.children ??= new Set()).add(name);
+    this.nodes.set(parentPath === '/' ? '/' + name : parentPath + '/' + name, node);
+  }
+
+  // ------------------------------------------------------------- mutations
+
+  createNode(
+    path: string,
+    data: Uint8Array | null,
+    acl: readonly ACL[],
+    ephemeralOwner: bigint,
+    parentCVersion: number,
+    zxid: number,
+    time: number,
+  ): ZNode {
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath);
+    if (!parent) throw new TreeError('NoNode', parentPath);
+    if (this.nodes.has(path)) throw new TreeError('NodeExists', path);
+    const cv = parentCVersion === -1 ? parent.cversion + 1 : parentCVersion;
+    if (cv > parent.cversion) {
+      parent.cversion = cv;
+      parent.pzxid = zxid;
+    }
+    const node = new ZNode(data, this.acls.ref(acl), zxid, zxid, time, time, 0, 0, 0, ephemeralOwner, zxid);
+    (parent.children ??= new Set()).add(nameOf(path));
+    this.nodes.set(path, node);
+    this.dataSize += path.length + (data === null ? 0 : data.length);
+    if (ephemeralOwner !== 0n) {
+      const kind = kindOf(ephemeralOwner);
+      if (kind === 'container') this.containers.add(path);
+      else if (kind === 'ttl') this.ttls.add(path);
+      else {
+        let set = this.ephemerals.get(ephemeralOwner);
+        if (!set) this.ephemerals.set(ephemeralOwner, (set = new Set()));
+        set.add(path);
+      }
+    }
+    this.fire(this.watches.data, EventType.NodeCreated, path, zxid, node, true, null);
+    this.fire(this.watches.child, EventType.NodeChildrenChanged, parentPath, zxid, parent, false, null);
+    return node;
+  }
+
+  deleteNode(path: string, zxid: number): void {
+    const node = this.nodes.get(path);
+    if (!node) throw new TreeError('NoNode', path);
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath)!;
+    parent.children!.delete(nameOf(path));
+    if (parent.children!.size === 0) parent.children = null;
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    this.nodes.delete(path);
+    this.dataSize -= path.length + (node.data === null ? 0 : node.data.length);
+    const owner = node.ephemeralOwner;
+    if (owner !== 0n) {
+      const kind = kindOf(owner);
+      if (kind === 'container') this.containers.delete(path);
+      else if (kind === 'ttl') this.ttls.delete(path);
+      else {
+        const set = this.ephemerals.get(owner);
+        if (set) {
+          set.delete(path);
+          if (set.size === 0) this.ephemerals.delete(owner);
+        }
+      }
+    }
+    const reached = this.fire(this.watches.data, EventType.NodeDeleted, path, zxid, node, true, null);
+    this.fire(this.watches.child, EventType.NodeDeleted, path, zxid, node, false, reached);
+    this.fire(this.watches.child, EventType.NodeChildrenChanged, parentPath, zxid, parent, false, null);
+    this.acls.unref(node.acl);
+  }
+
+  setData(path: string, data: Uint8Array | null, version: number, zxid: number, time: number): ZNode {
+    const node = this.nodes.get(path);
+    if (!node) throw new TreeError('NoNode', path);
+    this.dataSize += (data === null ? 0 : data.length) - (node.data === null ? 0 : node.data.length);
+    node.data = data;
+    node.version = version;
+    node.mzxid = zxid;
+    node.mtime = time;
+    this.fire(this.watches.data, EventType.NodeDataChanged, path, zxid, node, true, null);
+    return node;
+  }
+
+  setAcl(path: string, acl: readonly ACL[], aversion: number): ZNode {
+    const node = this.nodes.get(path);
+    if (!node) throw new TreeError('NoNode', path);
+    const old = node.acl;
+    node.acl = this.acls.ref(acl);
+    this.acls.unref(old);
+    node.aversion = aversion;
+    return node;
+  }
+
+  private fire(
+    table: Watches['data'],
+    type: number,
+    path: string,
+    zxid: number,
+    node: ZNode,
+    ancestors: boolean,
+    suppress: Set<WatcherId> | null,
+  ): Set<WatcherId> | null {
+    const reached = new Set<WatcherId>();
+    table.trigger(path, ancestors, reached);
+    if (reached.size === 0) return null;
+    let deliver = reached;
+    if (suppress) {
+      deliver = new Set();
+      for (const w of reached) if (!suppress.has(w)) deliver.add(w);
+    }
+    if (deliver.size > 0) this.sink({ type, path, zxid, acl: this.acls.get(node.acl), watchers: deliver });
+    return reached;
+  }
+
+  // ------------------------------------------------------------- queries
+
+  /** All descendants of `path` (not counting it), as getAllChildrenNumber. */
+  countDescendants(path: string): number {
+    const node = this.nodes.get(path);
+    if (!node || node.children === null) return 0;
+    let n = 0;
+    const stack: string[] = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const c = this.nodes.get(p)?.children;
+      if (!c) continue;
+      for (const name of c) {
+        n++;
+        stack.push(p === '/' ? '/' + name : p + '/' + name);
+      }
+    }
+    return n;
+  }
+}
+
+export class TreeError extends Error {
+  constructor(
+    readonly code: 'NoNode' | 'NodeExists',
+    readonly path: string,
+  ) {
+    super(`${code}: ${path}`);
+  }
+}
