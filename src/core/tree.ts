@@ -111,6 +111,20 @@ export class AclCache {
     return this.lists[i]!;
   }
 
+  /** Takes one more reference to an interned list. */
+  refIndex(i: number): number {
+    this.refs[i]!++;
+    return i;
+  }
+
+  /** Every interned list with its index. */
+  *entries(): IterableIterator<[number, ACL[]]> {
+    for (let i = 0; i < this.lists.length; i++) {
+      const l = this.lists[i];
+      if (l !== undefined) yield [i, l];
+    }
+  }
+
   get size(): number {
     return this.index.size;
   }
@@ -173,6 +187,38 @@ export class DataTree {
   /** The reserved paths that cannot be deleted. */
   static isSpecialPath(path: string): boolean {
     return path === '/' || path === '/zookeeper' || path === '/zookeeper/quota' || path === '/zookeeper/config';
+  }
+
+  /**
+   * Puts a node read from a snapshot in place (its parent is already there;
+   * the reserved nodes are overwritten). No watches fire.
+   */
+  restoreNode(path: string, node: ZNode): void {
+    const old = this.nodes.get(path);
+    if (old) {
+      node.children = old.children;
+      this.acls.unref(old.acl);
+      this.dataSize -= path.length + (old.data === null ? 0 : old.data.length);
+      this.nodes.set(path, node);
+    } else {
+      const parentPath = parentOf(path);
+      const parent = this.nodes.get(parentPath);
+      if (!parent) throw new TreeError('NoNode', parentPath);
+      (parent.children ??= new Set()).add(nameOf(path));
+      this.nodes.set(path, node);
+    }
+    this.dataSize += path.length + (node.data === null ? 0 : node.data.length);
+    const owner = node.ephemeralOwner;
+    if (owner !== 0n) {
+      const kind = kindOf(owner);
+      if (kind === 'container') this.containers.add(path);
+      else if (kind === 'ttl') this.ttls.add(path);
+      else {
+        let set = this.ephemerals.get(owner);
+        if (!set) this.ephemerals.set(owner, (set = new Set()));
+        set.add(path);
+      }
+    }
   }
 
   private insertChild(parentPath: string, name: string, node: ZNode): void {
