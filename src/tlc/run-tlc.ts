@@ -1,0 +1,101 @@
+// Starts one TLC process and collects its output, stopping it at the
+// wall-clock limit.
+
+import { spawn } from 'node:child_process';
+
+export interface TlcInvocation {
+  readonly java: string;
+  /** Extra JVM options (for example a heap size). */
+  readonly javaOptions: readonly string[];
+  readonly jar: string;
+  /** TLC runs here, so that EXTENDS and INSTANCE find the other modules. */
+  readonly specDir: string;
+  /** Relative to specDir. */
+  readonly spec: string;
+  readonly cfg: string;
+  /** A fresh folder for TLC's states and fingerprints. */
+  readonly metadir: string;
+  readonly workers: number;
+  readonly checkDeadlock: boolean;
+  readonly simulate?: { readonly depth: number; readonly seconds: number };
+  readonly timeoutSeconds?: number;
+}
+
+/** Minutes between TLC's coverage reports; the final report comes at the end of every run. */
+const COVERAGE_INTERVAL_MINUTES = 60;
+
+/** Seconds a simulation may overrun its budget before the runner stops it. */
+const SIMULATION_GRACE_SECONDS = 120;
+
+export function tlcCommandLine(inv: TlcInvocation): string[] {
+  return [
+    '-XX:+UseParallelGC',
+    // TLC ends a simulation by itself once this many seconds have passed.
+    ...(inv.simulate ? [`-Dtlc2.TLC.stopAfter=${inv.simulate.seconds}`] : []),
+    ...inv.javaOptions,
+    '-cp',
+    inv.jar,
+    'tlc2.TLC',
+    '-tool',
+    '-workers',
+    String(inv.workers),
+    '-coverage',
+    String(COVERAGE_INTERVAL_MINUTES),
+    '-metadir',
+    inv.metadir,
+    '-config',
+    inv.cfg,
+    ...(inv.checkDeadlock ? [] : ['-deadlock']),
+    ...(inv.simulate ? ['-simulate', '-depth', String(inv.simulate.depth)] : []),
+    inv.spec,
+  ];
+}
+
+/** The wall-clock limit after which the runner stops TLC, if any. */
+export function wallClockLimit(inv: TlcInvocation): number | undefined {
+  if (inv.timeoutSeconds !== undefined) return inv.timeoutSeconds;
+  return inv.simulate ? inv.simulate.seconds + SIMULATION_GRACE_SECONDS : undefined;
+}
+
+export interface TlcRun {
+  readonly output: string;
+  readonly exitCode: number | null;
+  readonly timedOutAfterSeconds?: number;
+  readonly wallSeconds: number;
+}
+
+export function runTlc(inv: TlcInvocation): Promise<TlcRun> {
+  const started = process.hrtime.bigint();
+  const limit = wallClockLimit(inv);
+  return new Promise((resolve, reject) => {
+    const child = spawn(inv.java, tlcCommandLine(inv), { cwd: inv.specDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          }, limit * 1000);
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`could not start ${inv.java}: ${e.message}`));
+    });
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      if (killer) clearTimeout(killer);
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      resolve({
+        output: Buffer.concat(chunks).toString('utf8'),
+        exitCode: code,
+        ...(timedOut && limit !== undefined ? { timedOutAfterSeconds: limit } : {}),
+        wallSeconds,
+      });
+    });
+  });
+}
