@@ -255,6 +255,7 @@ export interface CreateTTLRequest {
 export interface DeleteRequest {
   type: typeof OpCode.delete | typeof OpCode.deleteContainer;
   path: string;
+  /** deleteContainer carries only its path on the wire; it decodes with version -1 */
   version: number;
 }
 export interface PathWatchRequest {
@@ -369,7 +370,8 @@ export type Response =
   | { kind: 'count'; totalNumber: number } // GetAllChildrenNumberResponse
   | { kind: 'whoAmI'; clientInfo: ClientInfo[] } // WhoAmIResponse
   | { kind: 'sasl'; token: Uint8Array | null } // SetSASLResponse
-  | { kind: 'multi'; results: OpResult[] }; // MultiResponse
+  | { kind: 'multi'; results: OpResult[] } // MultiResponse
+  | { kind: 'error'; err: number }; // ErrorResponse: the body of an addWatch reply (err 0)
 
 /** One result of a multi / multiRead, as MultiResponse carries it. */
 export type OpResult =
