@@ -1,0 +1,587 @@
+// The transaction log: records `{ zxid, payload }` with strictly increasing
+// zxids, appended in memory and made durable by `flush()` with one write and
+// one fdatasync for everything appended since the previous flush (group
+// commit). Files are `<dir>/version-2/log.<hex of their first zxid>` in the
+// format described in logformat.ts. Payloads are opaque bytes.
+//
+// Recovery happens in `open()`: the newest file is read to its end; a record
+// cut short by a crash (followed only by zeros or by bytes that hold no valid
+// record) is truncated with a warning, while a damaged record followed by
+// valid ones stops start-up with a StorageCorruptionError. Older files are
+// checked record by record when `readFrom()` reads them.
+
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { lockDirectory, type DirLock } from './dirlock.js';
+import { StorageCorruptionError, StorageError, StorageFormatError, hex } from './errors.js';
+import {
+  ensureDir,
+  listZxidFiles,
+  readFully,
+  syncDir,
+  versionDir,
+  writeFully,
+  zxidFileName,
+  type ZxidFile,
+} from './files.js';
+import {
+  checkLogHeader,
+  classifyTail,
+  encodeLogHeader,
+  encodeRecordInto,
+  lastNonZero,
+  LOG_HEADER_SIZE,
+  MAX_PAYLOAD,
+  readU64,
+  RecordReader,
+  RECORD_HEADER_SIZE,
+} from './logformat.js';
+
+export interface TxnRecord {
+  zxid: number;
+  payload: Uint8Array;
+}
+
+export interface TxnLogOptions {
+  /** fdatasync after every flush (ZooKeeper's forceSync, default yes there). */
+  forceSync: boolean;
+  /** Files grow in blocks of this many zero bytes; 0 grows them write by write. Default 64 MiB. */
+  preAllocSize?: number;
+  /** Start a new file once the current one holds this many bytes. Default: only on `roll()`. */
+  rollSize?: number;
+  logger: Logger;
+  /** Log a warning when one fdatasync takes longer (ZooKeeper's fsync.warningthresholdms). Default 1000. */
+  fsyncWarningMs?: number;
+  /** Take the directory lock (default true). */
+  lock?: boolean;
+}
+
+export interface TxnLogStats {
+  appends: number;
+  flushes: number;
+  syncs: number;
+  bytesWritten: number;
+  /** Total and largest time spent in fdatasync, in milliseconds. */
+  syncMsTotal: number;
+  syncMsMax: number;
+}
+
+export const DEFAULT_PREALLOC_SIZE = 64 * 1024 * 1024;
+
+/** Directories (real paths) with an open log in this process: the directory lock is shared within a process. */
+const openLogs = new Set<string>();
+
+const INITIAL_STAGING = 256 * 1024;
+/** A staging buffer larger than this is dropped after its flush rather than reused. */
+const MAX_SPARE = 16 * 1024 * 1024;
+
+interface OpenFile {
+  h: fsp.FileHandle;
+  file: ZxidFile;
+  /** Offset just past the last record written. */
+  end: number;
+  /** Current file size (preallocated zeros past `end`). */
+  size: number;
+}
+
+export class TxnLog {
+  private readonly vdir: string;
+  private readonly logger: Logger;
+  private readonly forceSync: boolean;
+  private readonly preAllocSize: number;
+  private readonly rollSize: number;
+  private readonly fsyncWarningMs: number;
+
+  private cur: OpenFile | null;
+  private last: number;
+  private durable: number;
+
+  private staging: Buffer = Buffer.allocUnsafe(INITIAL_STAGING);
+  private stagingLen = 0;
+  private spare: Buffer | null = null;
+
+  /** Every flush, roll, truncate and close runs after the previous one. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** A flush that is queued but has not started: later flush() calls join it. */
+  private queuedFlush: Promise<number> | null = null;
+  private failure: unknown = null;
+  private closed = false;
+
+  readonly stats: TxnLogStats = { appends: 0, flushes: 0, syncs: 0, bytesWritten: 0, syncMsTotal: 0, syncMsMax: 0 };
+
+  private constructor(
+    readonly dir: string,
+    private readonly realDir: string,
+    opts: TxnLogOptions,
+    private readonly lock: DirLock | null,
+    recovered: { cur: OpenFile | null; lastZxid: number },
+  ) {
+    this.vdir = versionDir(dir);
+    this.logger = opts.logger;
+    this.forceSync = opts.forceSync;
+    this.preAllocSize = opts.preAllocSize ?? DEFAULT_PREALLOC_SIZE;
+    this.rollSize = opts.rollSize ?? Infinity;
+    this.fsyncWarningMs = opts.fsyncWarningMs ?? 1000;
+    this.cur = recovered.cur;
+    this.last = recovered.lastZxid;
+    this.durable = recovered.lastZxid;
+  }
+
+  /** Opens (creating if needed) the log under `dir`, locks the directory and recovers its tail. */
+  static async open(dir: string, opts: TxnLogOptions): Promise<TxnLog> {
+    if (opts.preAllocSize !== undefined && !(Number.isSafeInteger(opts.preAllocSize) && opts.preAllocSize >= 0)) {
+      throw new RangeError(`preAllocSize must be a non-negative integer, got ${opts.preAllocSize}`);
+    }
+    if (opts.rollSize !== undefined && !(opts.rollSize > 0)) {
+      throw new RangeError(`rollSize must be positive, got ${opts.rollSize}`);
+    }
+    const lock = opts.lock === false ? null : await lockDirectory(dir, opts.logger);
+    let key: string | null = null;
+    try {
+      const vdir = versionDir(dir);
+      await ensureDir(vdir);
+      const real = await fsp.realpath(dir);
+      if (openLogs.has(real)) throw new StorageError(`a transaction log is already open on ${dir} in this process`);
+      openLogs.add((key = real));
+      const recovered = await recover(vdir, opts.logger);
+      return new TxnLog(dir, real, opts, lock, recovered);
+    } catch (e) {
+      if (key !== null) openLogs.delete(key);
+      await lock?.release();
+      throw e;
+    }
+  }
+
+  /** The zxid of the last appended record (flushed or not); 0 for an empty log. */
+  get lastZxid(): number {
+    return this.last;
+  }
+
+  /** The zxid of the last record that a completed flush made durable. */
+  get durableZxid(): number {
+    return this.durable;
+  }
+
+  /** Buffers a record in memory (no I/O). Its zxid must be above every zxid appended before. */
+  append(record: TxnRecord): void {
+    this.checkUsable();
+    const { zxid, payload } = record;
+    if (!Number.isSafeInteger(zxid) || zxid <= 0) throw new RangeError(`invalid zxid ${zxid}`);
+    if (zxid <= this.last) {
+      throw new RangeError(`zxid ${hex(zxid)} is not above the last zxid in the log, ${hex(this.last)}`);
+    }
+    if (payload.length > MAX_PAYLOAD) throw new RangeError(`record payload of ${payload.length} bytes is too large`);
+    const need = this.stagingLen + RECORD_HEADER_SIZE + payload.length;
+    if (need > this.staging.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.staging.length * 2));
+      this.staging.copy(grown, 0, 0, this.stagingLen);
+      this.staging = grown;
+    }
+    this.stagingLen = encodeRecordInto(this.staging, this.stagingLen, zxid, payload);
+    this.last = zxid;
+    this.stats.appends++;
+  }
+
+  /**
+   * Writes everything appended so far in one write, then fdatasyncs (with
+   * forceSync). Resolves with the last durable zxid. Calls made while a flush
+   * runs share the next one, which covers every record appended before them.
+   */
+  flush(): Promise<number> {
+    if (this.queuedFlush) return this.queuedFlush;
+    const p: Promise<number> = this.serial(() => {
+      if (this.queuedFlush === p) this.queuedFlush = null;
+      return this.writeStaged();
+    }, true);
+    this.queuedFlush = p;
+    return p;
+  }
+
+  /** Flushes, then ends the current file: the next record starts a new one (after a snapshot). */
+  roll(): Promise<void> {
+    return this.serial(async () => {
+      await this.writeStaged();
+      await this.closeCurrent(true);
+    });
+  }
+
+  /**
+   * Drops every record with a zxid above `zxid`, in memory and on disk
+   * (replication uses it to discard transactions the leader never
+   * committed). The next record starts a new file.
+   */
+  truncate(zxid: number): Promise<void> {
+    return this.serial(() => this.doTruncate(zxid));
+  }
+
+  /**
+   * Every record with a zxid above `afterZxid`, oldest first, across files,
+   * as far as flushes have written. Each record's checksum and order is
+   * verified; damage raises StorageCorruptionError.
+   */
+  async *readFrom(afterZxid: number): AsyncGenerator<TxnRecord> {
+    this.checkUsable();
+    const files = await listZxidFiles(this.vdir, 'log');
+    let i = findLastIndex(files, (f) => f.zxid <= afterZxid + 1);
+    if (i < 0) i = 0;
+    let prev = 0;
+    for (; i < files.length; i++) {
+      const f = files[i]!;
+      const newest = i === files.length - 1;
+      const h = await fsp.open(f.path, 'r');
+      try {
+        const size = (await h.stat()).size;
+        const isCurrent = this.cur !== null && this.cur.file.path === f.path;
+        // A file being created by a flush that runs now holds nothing durable yet.
+        if (isCurrent && this.cur!.end === 0) continue;
+        await checkHeader(h, f, size);
+        const limit = isCurrent ? this.cur!.end : size;
+        const reader = new RecordReader(h, LOG_HEADER_SIZE, limit);
+        let count = 0;
+        for (let r = await reader.next(); r; r = await reader.next()) {
+          checkOrder(f, r.offset, r.zxid, count, prev);
+          prev = r.zxid;
+          count++;
+          if (r.zxid > afterZxid) yield { zxid: r.zxid, payload: Buffer.from(r.payload) };
+        }
+        if (reader.bad) {
+          const tail = await classifyTail(h, reader.bad.offset, limit, count > 0 ? prev : f.zxid - 1);
+          if (tail.kind !== 'zeros') {
+            const why = newest ? 'in the middle of the log' : 'in a log file that is not the newest';
+            throw corruption(f, reader.bad, prev, `${why}; the log cannot be read past zxid ${hex(prev)}`);
+          }
+        }
+      } finally {
+        await h.close();
+      }
+    }
+  }
+
+  /** Flushes what is buffered, closes the file and releases the directory lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queuedFlush = null;
+    const done = this.chain.then(async () => {
+      try {
+        if (this.failure === null) await this.writeStaged();
+      } finally {
+        await this.closeCurrent(false);
+      }
+    });
+    this.chain = done.catch(() => undefined);
+    try {
+      await done;
+    } finally {
+      openLogs.delete(this.realDir);
+      await this.lock?.release();
+    }
+  }
+
+  private serial<T>(op: () => Promise<T>, isFlush = false): Promise<T> {
+    if (this.closed) return Promise.reject(new StorageError(`transaction log in ${this.dir} is closed`));
+    if (this.failure !== null) return Promise.reject(this.failure);
+    // A flush called after another operation must run after it, not join a
+    // flush queued before it.
+    if (!isFlush) this.queuedFlush = null;
+    const run = async (): Promise<T> => {
+      if (this.failure !== null) throw this.failure;
+      return op();
+    };
+    const p = this.chain.then(run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new StorageError(`transaction log in ${this.dir} is closed`);
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private async writeStaged(): Promise<number> {
+    if (this.stagingLen === 0) return this.durable;
+    const data = this.staging.subarray(0, this.stagingLen);
+    const batchLast = this.last;
+    const written = this.staging;
+    this.staging = this.spare ?? Buffer.allocUnsafe(INITIAL_STAGING);
+    this.spare = null;
+    this.stagingLen = 0;
+    try {
+      let created = false;
+      if (!this.cur) {
+        this.cur = await this.createFile(readU64(data, 8));
+        created = true;
+      }
+      const cur = this.cur;
+      const bufs = created ? [encodeLogHeader(cur.file.zxid), data] : [data];
+      const total = (created ? LOG_HEADER_SIZE : 0) + data.length;
+      const writeAt = created ? 0 : cur.end;
+      await this.reserve(cur, writeAt + total);
+      await writeFully(cur.h, bufs, writeAt);
+      cur.end = writeAt + total;
+      this.stats.bytesWritten += total;
+      if (this.forceSync) {
+        const t0 = performance.now();
+        await cur.h.datasync();
+        const ms = performance.now() - t0;
+        this.stats.syncs++;
+        this.stats.syncMsTotal += ms;
+        if (ms > this.stats.syncMsMax) this.stats.syncMsMax = ms;
+        if (ms > this.fsyncWarningMs) {
+          this.logger.warn(`fdatasync of ${cur.file.name} took ${ms.toFixed(0)} ms, which delays every write waiting on it`);
+        }
+        if (created) await syncDir(this.vdir);
+      }
+      this.stats.flushes++;
+      this.durable = batchLast;
+      if (cur.end >= this.rollSize) await this.closeCurrent(true);
+    } catch (e) {
+      this.failure = e;
+      this.logger.error(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
+      throw e;
+    }
+    if (written.length <= MAX_SPARE) this.spare = written;
+    return this.durable;
+  }
+
+  private async createFile(zxid: number): Promise<OpenFile> {
+    const name = zxidFileName('log', zxid);
+    const file: ZxidFile = { path: path.join(this.vdir, name), name, zxid };
+    const h = await fsp.open(file.path, 'wx');
+    this.logger.info(`started ${name}`);
+    return { h, file, end: 0, size: 0 };
+  }
+
+  /** Grows the file with zeros in preAllocSize blocks so that it holds at least `need` bytes. */
+  private async reserve(cur: OpenFile, need: number): Promise<void> {
+    if (this.preAllocSize === 0 || need <= cur.size) return;
+    const size = Math.ceil(need / this.preAllocSize) * this.preAllocSize;
+    await cur.h.truncate(size);
+    cur.size = size;
+  }
+
+  /** Closes the current file; with `trim`, first cuts its preallocated zeros (it will not grow again). */
+  private async closeCurrent(trim: boolean): Promise<void> {
+    const cur = this.cur;
+    if (!cur) return;
+    this.cur = null;
+    try {
+      if (trim && cur.size > cur.end && this.failure === null) {
+        await cur.h.truncate(cur.end);
+        if (this.forceSync) await cur.h.datasync();
+      }
+    } finally {
+      await cur.h.close();
+    }
+  }
+
+  private async doTruncate(zxid: number): Promise<void> {
+    if (!Number.isSafeInteger(zxid) || zxid < 0) throw new RangeError(`invalid zxid ${zxid}`);
+    if (this.stagingLen > 0) {
+      let off = 0;
+      let kept = 0;
+      while (off < this.stagingLen) {
+        const z = readU64(this.staging, off + 8);
+        if (z > zxid) break;
+        kept = z;
+        off += RECORD_HEADER_SIZE + this.staging.readUInt32BE(off + 4);
+      }
+      this.stagingLen = off;
+      if (off > 0) {
+        // Buffered records at or below zxid remain, so the disk holds only smaller ones.
+        this.last = kept;
+        return;
+      }
+      this.last = this.durable;
+    }
+    if (zxid >= this.durable) return;
+    const files = await listZxidFiles(this.vdir, 'log');
+    const keep = findLastIndex(files, (f) => f.zxid <= zxid);
+    if (keep < 0) {
+      throw new StorageError(
+        `cannot truncate the log to ${hex(zxid)}: its oldest file ${files[0]?.name ?? '(none)'} starts after it`,
+      );
+    }
+    await this.closeCurrent(false);
+    for (const f of files.slice(keep + 1).reverse()) {
+      await fsp.unlink(f.path);
+      this.logger.info(`truncate to ${hex(zxid)}: removed ${f.name}`);
+    }
+    const f = files[keep]!;
+    const h = await fsp.open(f.path, 'r+');
+    try {
+      const size = (await h.stat()).size;
+      await checkHeader(h, f, size);
+      const reader = new RecordReader(h, LOG_HEADER_SIZE, size);
+      let kept = 0;
+      let count = 0;
+      let cut = -1;
+      for (let r = await reader.next(); r; r = await reader.next()) {
+        checkOrder(f, r.offset, r.zxid, count, kept);
+        if (r.zxid > zxid) {
+          cut = r.offset;
+          break;
+        }
+        kept = r.zxid;
+        count++;
+      }
+      if (cut < 0) {
+        cut = reader.offset;
+        if (reader.bad) {
+          const tail = await classifyTail(h, reader.bad.offset, size, count > 0 ? kept : f.zxid - 1);
+          if (tail.kind !== 'zeros') throw corruption(f, reader.bad, kept, 'found while truncating the log');
+        }
+      }
+      if (count === 0) {
+        throw new StorageCorruptionError(
+          `${f.path} holds no record although its name says it starts at ${hex(f.zxid)}`,
+          f.path,
+          LOG_HEADER_SIZE,
+          undefined,
+          0,
+        );
+      }
+      await h.truncate(cut);
+      await h.datasync();
+      this.last = this.durable = kept;
+      this.logger.info(`truncated the log after zxid ${hex(kept)} (${f.name} at offset ${cut})`);
+    } finally {
+      await h.close();
+    }
+    await syncDir(this.vdir);
+  }
+}
+
+function findLastIndex<T>(xs: T[], pred: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
+  return -1;
+}
+
+async function checkHeader(h: fsp.FileHandle, f: ZxidFile, size: number): Promise<void> {
+  const header = Buffer.alloc(Math.min(LOG_HEADER_SIZE, size));
+  await readFully(h, header, 0, header.length, 0);
+  const problem = checkLogHeader(header, f.zxid);
+  if (problem) throw new StorageFormatError(`${f.path}: ${problem}`, f.path);
+}
+
+/** The first record of a file must carry the file's zxid, and zxids must increase. */
+function checkOrder(f: ZxidFile, offset: number, zxid: number, count: number, prev: number): void {
+  if (count === 0 && zxid !== f.zxid) {
+    throw new StorageCorruptionError(
+      `${f.path}: first record at offset ${offset} has zxid ${hex(zxid)}, but the file name says ${hex(f.zxid)}`,
+      f.path,
+      offset,
+      zxid,
+      prev,
+    );
+  }
+  if (zxid <= prev) {
+    throw new StorageCorruptionError(
+      `${f.path}: record at offset ${offset} has zxid ${hex(zxid)}, not above the zxid before it (${hex(prev)})`,
+      f.path,
+      offset,
+      zxid,
+      prev,
+    );
+  }
+}
+
+function corruption(
+  f: ZxidFile,
+  bad: { offset: number; reason: string; claimedZxid: number | undefined },
+  lastGood: number,
+  detail: string,
+): StorageCorruptionError {
+  const claimed = bad.claimedZxid !== undefined ? `, claiming zxid ${hex(bad.claimedZxid)}` : '';
+  return new StorageCorruptionError(
+    `${f.path}: damaged record at offset ${bad.offset}${claimed} (${bad.reason}) after zxid ${hex(lastGood)}, ${detail}`,
+    f.path,
+    bad.offset,
+    bad.claimedZxid,
+    lastGood,
+  );
+}
+
+/** An incompletely written header: every byte either the expected one or still zero. */
+function isTornHeader(b: Buffer, startZxid: number): boolean {
+  const want = encodeLogHeader(startZxid);
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0 && b[i] !== want[i]) return false;
+  return true;
+}
+
+/**
+ * Finds the end of the log: scans the newest file, repairs a torn tail and
+ * removes a newest file left without records, moving on to the one before.
+ */
+async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | null; lastZxid: number }> {
+  const files = await listZxidFiles(vdir, 'log');
+  for (const f of files.slice(0, -1)) {
+    const h = await fsp.open(f.path, 'r');
+    try {
+      await checkHeader(h, f, (await h.stat()).size);
+    } finally {
+      await h.close();
+    }
+  }
+  while (files.length > 0) {
+    const f = files[files.length - 1]!;
+    const h = await fsp.open(f.path, 'r+');
+    let keepOpen = false;
+    try {
+      let size = (await h.stat()).size;
+      const header = Buffer.alloc(Math.min(LOG_HEADER_SIZE, size));
+      await readFully(h, header, 0, header.length, 0);
+      const problem = checkLogHeader(header, f.zxid);
+      let count = 0;
+      let last = 0;
+      let end = LOG_HEADER_SIZE;
+      if (problem) {
+        if (!(isTornHeader(header, f.zxid) && (await lastNonZero(h, LOG_HEADER_SIZE, size)) < 0)) {
+          throw new StorageFormatError(`${f.path}: ${problem}`, f.path);
+        }
+        logger.warn(`${f.path}: header incompletely written and no records (a crash while the file was created)`);
+      } else {
+        const reader = new RecordReader(h, LOG_HEADER_SIZE, size);
+        for (let r = await reader.next(); r; r = await reader.next()) {
+          checkOrder(f, r.offset, r.zxid, count, last);
+          last = r.zxid;
+          count++;
+        }
+        end = reader.offset;
+        if (reader.bad) {
+          const tail = await classifyTail(h, reader.bad.offset, size, count > 0 ? last : f.zxid - 1);
+          if (tail.kind === 'followed') {
+            throw corruption(
+              f,
+              reader.bad,
+              last,
+              `yet a valid record follows at offset ${tail.offset} (zxid ${hex(tail.zxid)}): ` +
+                `refusing to start rather than drop logged transactions`,
+            );
+          }
+          if (tail.kind === 'torn') {
+            logger.warn(
+              `${f.path}: torn write at offset ${reader.bad.offset} (${reader.bad.reason}); ` +
+                `truncating the log after zxid ${hex(last)}, the last intact record`,
+            );
+            await h.truncate(end);
+            await h.datasync();
+            size = end;
+          }
+        }
+      }
+      if (count > 0) {
+        keepOpen = true;
+        return { cur: { h, file: f, end, size }, lastZxid: last };
+      }
+      logger.warn(`${f.path} holds no complete record; removing it`);
+      await fsp.unlink(f.path);
+      await syncDir(vdir);
+      files.pop();
+    } finally {
+      if (!keepOpen) await h.close();
+    }
+  }
+  return { cur: null, lastZxid: 0 };
+}
