@@ -81,7 +81,7 @@ export interface Conn {
   queue: Pending[];
   head: number;
   /** requests that arrived before the session existed */
-  early: Array<{ xid: number; req: Request; now: number }>;
+  early: Array<{ xid: number; req: Request; now: number } | { xid: number; type: number; err: number }>;
   lastZxid: number;
 }
 
@@ -189,7 +189,10 @@ export class Frontend {
     this.fx.connected(c.id, this.answer(c, c.sessionId, c.timeout));
     const early = c.early;
     c.early = [];
-    for (const e of early) this.request(c.id, e.xid, e.req, e.now);
+    for (const e of early) {
+      if ('req' in e) this.request(c.id, e.xid, e.req, e.now);
+      else this.reject(c.id, e.xid, e.type, e.err);
+    }
   }
 
   /** A connection authenticated as `id` (digest ids are computed by the shell). */
@@ -242,6 +245,18 @@ export class Frontend {
       default:
         this.enqueue(c, { xid, type, req, wait: 'read', zxid: 0, result: null, err: 0 });
     }
+  }
+
+  /** A request that cannot be served (it did not parse, or its opcode is unknown): answered with `err`, in order. */
+  reject(conn: ConnId, xid: number, type: number, err: number): void {
+    const c = this.conns.get(conn);
+    if (!c) return;
+    if (c.state === 'creating') {
+      c.early.push({ xid, type, err });
+      return;
+    }
+    if (c.state !== 'open') return;
+    this.enqueue(c, { xid, type, req: null, wait: 'read', zxid: 0, result: null, err });
   }
 
   private push(c: Conn, p: Pending): void {

@@ -21,6 +21,8 @@ export interface StandaloneConfig extends FrontendConfig, PrepOptions {
   containerCheckIntervalMs: number;
   /** at most this many of them deleted per minute */
   containerMaxPerMinute: number;
+  /** a container that never had a child is deleted after this long (0: never) */
+  containerMaxNeverUsedIntervalMs?: number;
 }
 
 export class StandaloneCore implements WritePath {
@@ -117,7 +119,9 @@ export class StandaloneCore implements WritePath {
     const out: string[] = [];
     for (const path of tree.containers) {
       const n = tree.get(path);
-      if (n && n.numChildren === 0 && n.cversion > 0) out.push(path);
+      if (!n || n.numChildren !== 0) continue;
+      const neverUsed = this.config.containerMaxNeverUsedIntervalMs ?? 0;
+      if (n.cversion > 0 || (neverUsed > 0 && now - n.mtime > neverUsed)) out.push(path);
     }
     for (const path of tree.ttls) {
       const n = tree.get(path);

@@ -23,7 +23,7 @@ const MAX_FIELD = 64 * 1024 * 1024;
 
 const writer = new JuteWriter(256 * 1024);
 
-export function encodeTxn(txn: Txn, w: JuteWriter = writer): Buffer {
+export function encodeTxn(txn: Txn, w: JuteWriter = writer): Uint8Array {
   writeHeader(w, txn.hdr);
   writeBody(w, txn.body);
   return w.finish();

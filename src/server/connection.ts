@@ -1,0 +1,308 @@
+// One client connection: frames in, requests to the core, replies and
+// notifications out. The first frame is the handshake (or a four-letter word,
+// answered and closed); a frame over jute.maxbuffer or a handshake that does
+// not parse closes the connection with a log line; a request that does not
+// parse gets MarshallingError, an unknown opcode Unimplemented, and the
+// connection goes on.
+
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameError } from '../wire/frame.js';
+import { JuteError, JuteReader, JuteWriter, UnknownOpcodeError } from '../wire/jute.js';
+import { ErrorCode, OpCode, Xid, type Request, type Response, type WatcherEvent, type ConnectResponse } from '../wire/protocol.js';
+import { decodeConnectRequest, encodeConnectResponse, encodeNotification, readRequestHeader } from '../wire/records.js';
+import { decodeRequest } from '../wire/requests.js';
+import { writeReplyFrame } from '../wire/responses.js';
+
+/** The four-letter abbreviations `cons` shows as a connection's last operation. */
+const LAST_OP: Record<number, string> = {
+  [OpCode.ping]: 'PING',
+  [OpCode.createSession]: 'SESS',
+  [OpCode.multi]: 'MULT',
+  [OpCode.multiRead]: 'MLTR',
+  [OpCode.create]: 'CREA',
+  [OpCode.create2]: 'CREA',
+  [OpCode.createTTL]: 'CREA',
+  [OpCode.createContainer]: 'CREA',
+  [OpCode.delete]: 'DELE',
+  [OpCode.deleteContainer]: 'DELE',
+  [OpCode.setData]: 'SETD',
+  [OpCode.reconfig]: 'RECO',
+  [OpCode.setACL]: 'SETA',
+  [OpCode.closeSession]: 'CLOS',
+  [OpCode.sync]: 'SYNC',
+  [OpCode.check]: 'CHEC',
+  [OpCode.exists]: 'EXIS',
+  [OpCode.getData]: 'GETD',
+  [OpCode.setWatches]: 'SETW',
+  [OpCode.setWatches2]: 'STW2',
+  [OpCode.addWatch]: 'ADDW',
+  [OpCode.getACL]: 'GETA',
+  [OpCode.getChildren]: 'GETC',
+  [OpCode.getChildren2]: 'GETC',
+  [OpCode.getAllChildrenNumber]: 'GETACN',
+  [OpCode.checkWatches]: 'CHKW',
+  [OpCode.removeWatches]: 'REMW',
+  [OpCode.whoAmI]: 'HOMI',
+  [OpCode.getEphemerals]: 'GETE',
+};
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly maxFrame: number;
+  now(): number;
+  /** A four-letter word on a fresh connection: its answer, or null when the bytes are not one. */
+  fourLetterWord(code: number, conn: ClientConnection): string | null;
+  handshake(conn: ClientConnection, req: ReturnType<typeof decodeConnectRequest>): void;
+  request(conn: ClientConnection, xid: number, req: Request): void;
+  /** A request that cannot be served (bad record, unknown opcode): answered in order with `err`. */
+  reject(conn: ClientConnection, xid: number, type: number, err: number): void;
+  auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void;
+  /** Output is waiting: flush it at the end of the current batch. */
+  dirty(conn: ClientConnection): void;
+  closed(conn: ClientConnection): void;
+  log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
+}
+
+export interface ConnectionStats {
+  received: number;
+  sent: number;
+  established: number;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: number;
+  lastResponse: number;
+  lastLatency: number;
+  minLatency: number;
+  maxLatency: number;
+  totalLatency: number;
+  count: number;
+}
+
+export class ClientConnection {
+  readonly decoder: FrameDecoder;
+  readonly address: string;
+  readonly port: number;
+  sessionId = 0n;
+  timeout = 0;
+  initialized = false;
+  closing = false;
+  private out: Uint8Array[] = [];
+  /** arrival times of requests not yet answered, in order (replies keep request order) */
+  private arrivals: number[] = [];
+  private arrivalHead = 0;
+  readonly stats: ConnectionStats;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    address: string,
+    private readonly host: ConnectionHost,
+    private readonly writer: JuteWriter,
+  ) {
+    this.address = address;
+    this.port = socket.remotePort ?? 0;
+    this.decoder = new FrameDecoder(host.maxFrame);
+    const now = host.now();
+    this.stats = {
+      received: 0,
+      sent: 0,
+      established: now,
+      lastOp: 'NA',
+      lastCxid: -1,
+      lastZxid: -1,
+      lastResponse: 0,
+      lastLatency: 0,
+      minLatency: Number.MAX_SAFE_INTEGER,
+      maxLatency: 0,
+      totalLatency: 0,
+      count: 0,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => host.log.debug(`connection ${this.describe()}: ${e.message}`));
+    socket.on('close', () => host.closed(this));
+  }
+
+  describe(): string {
+    return `${this.address}:${this.port}` + (this.sessionId !== 0n ? ` session 0x${BigInt.asUintN(64, this.sessionId).toString(16)}` : '');
+  }
+
+  /** Requests received and not yet answered. */
+  get outstanding(): number {
+    return this.arrivals.length - this.arrivalHead;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    if (!this.initialized && this.stats.received === 0 && this.decoder.buffered === 0 && chunk.length >= 4) {
+      const answer = this.host.fourLetterWord(chunk.readInt32BE(0), this);
+      if (answer !== null) {
+        this.closing = true;
+        this.socket.end(answer);
+        return;
+      }
+    }
+    let frames: Uint8Array[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (e) {
+      if (!(e instanceof FrameError)) throw e;
+      for (const f of e.frames) this.onFrame(f);
+      this.close(`${e.message} (jute.maxbuffer is ${this.host.maxFrame})`);
+      return;
+    }
+    for (const f of frames) {
+      if (this.closing) return;
+      this.onFrame(f);
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    this.stats.received++;
+    if (!this.initialized) {
+      let req;
+      try {
+        const r = new JuteReader(frame, { maxLength: this.host.maxFrame });
+        req = decodeConnectRequest(r);
+      } catch (e) {
+        this.close(`malformed handshake: ${(e as Error).message}`);
+        return;
+      }
+      this.initialized = true;
+      this.host.handshake(this, req);
+      return;
+    }
+    const r = new JuteReader(frame, { maxLength: this.host.maxFrame });
+    let xid: number;
+    let type: number;
+    try {
+      ({ xid, type } = readRequestHeader(r));
+    } catch (e) {
+      this.close(`malformed request header: ${(e as Error).message}`);
+      return;
+    }
+    if (xid === Xid.auth && type === OpCode.auth) {
+      let scheme: string;
+      let auth: Uint8Array | null;
+      try {
+        const req = decodeRequest(type, r);
+        if (req.type !== OpCode.auth) throw new JuteError('not an auth packet');
+        scheme = req.scheme;
+        auth = req.auth;
+      } catch (e) {
+        this.close(`malformed auth packet: ${(e as Error).message}`);
+        return;
+      }
+      this.host.auth(this, scheme, auth);
+      return;
+    }
+    this.arrivals.push(this.host.now());
+    let req: Request;
+    try {
+      req = decodeRequest(type, r);
+      r.expectEnd(`request ${type}`);
+    } catch (e) {
+      if (e instanceof UnknownOpcodeError) {
+        this.host.log.warn(`${this.describe()}: request of unknown type ${type}`);
+        this.host.reject(this, xid, type, ErrorCode.Unimplemented);
+        return;
+      }
+      if (e instanceof JuteError) {
+        this.host.log.warn(`${this.describe()}: malformed request of type ${type}: ${e.message}`);
+        this.host.reject(this, xid, type, ErrorCode.MarshallingError);
+        return;
+      }
+      throw e;
+    }
+    this.host.request(this, xid, req);
+  }
+
+  private enqueue(buf: Uint8Array): void {
+    if (this.out.length === 0) this.host.dirty(this);
+    this.out.push(buf);
+  }
+
+  sendReply(xid: number, zxid: number, err: number, type: number, response: Response | undefined): void {
+    if (this.socket.destroyed) return;
+    writeReplyFrame(this.writer, { xid, zxid, err }, response);
+    this.enqueue(this.writer.finish());
+    const s = this.stats;
+    s.sent++;
+    if (xid !== Xid.auth) {
+      const now = this.host.now();
+      const arrived = this.arrivalHead < this.arrivals.length ? this.arrivals[this.arrivalHead++]! : now;
+      if (this.arrivalHead === this.arrivals.length) {
+        this.arrivals.length = 0;
+        this.arrivalHead = 0;
+      }
+      const lat = now - arrived;
+      s.lastLatency = lat;
+      if (lat < s.minLatency) s.minLatency = lat;
+      if (lat > s.maxLatency) s.maxLatency = lat;
+      s.totalLatency += lat;
+      s.count++;
+      s.lastResponse = now;
+      s.lastOp = LAST_OP[type] ?? 'NA';
+      if (xid >= 0) s.lastCxid = xid;
+      s.lastZxid = zxid;
+    }
+  }
+
+  sendNotification(event: WatcherEvent, zxid: number): void {
+    if (this.socket.destroyed) return;
+    this.enqueue(encodeNotification(event, zxid, this.writer));
+    this.stats.sent++;
+  }
+
+  sendConnected(resp: ConnectResponse): void {
+    if (this.socket.destroyed) return;
+    this.enqueue(encodeConnectResponse(resp, this.writer));
+    this.stats.sent++;
+    this.sessionId = resp.sessionId;
+    this.timeout = resp.timeOut;
+    this.stats.lastOp = 'SESS';
+    this.stats.established = this.host.now();
+  }
+
+  /** Writes what is queued, in one batch. */
+  flush(): void {
+    const out = this.out;
+    if (out.length === 0) return;
+    this.out = [];
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (out.length === 1) {
+      s.write(out[0]!);
+      return;
+    }
+    s.cork();
+    for (const b of out) s.write(b);
+    s.uncork();
+  }
+
+  /** Closes after what is queued has been written. */
+  close(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.host.log.info(`closing connection ${this.describe()}: ${reason}`);
+    this.flush();
+    this.socket.end();
+    // a peer that never reads must not keep the socket forever
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  resetStats(): void {
+    const s = this.stats;
+    s.received = 0;
+    s.sent = 0;
+    s.lastLatency = 0;
+    s.minLatency = Number.MAX_SAFE_INTEGER;
+    s.maxLatency = 0;
+    s.totalLatency = 0;
+    s.count = 0;
+    s.lastOp = 'NA';
+    s.lastCxid = -1;
+    s.lastZxid = -1;
+    s.lastResponse = 0;
+  }
+}

@@ -1,0 +1,362 @@
+// The standalone server: recovery from disk, the client port, the group
+// commit loop that makes transactions durable before they are applied and
+// answered, session and container ticks, snapshots every snapCount
+// transactions and the purge of old files.
+
+import net from 'node:net';
+import { StandaloneCore } from '../core/standalone.js';
+import { sessionIdBase } from '../core/sessions.js';
+import { encodeSnapshot } from '../core/snapshot-codec.js';
+import { encodeTxn } from '../core/txn-codec.js';
+import type { Txn } from '../core/txn.js';
+import { JuteWriter } from '../wire/jute.js';
+import { ErrorCode, Xid, type ConnectRequest, type Request } from '../wire/protocol.js';
+import { authenticate, normaliseAddress } from './auth.js';
+import type { ServerConfig } from './config.js';
+import { ClientConnection, type ConnectionHost } from './connection.js';
+import type { Logger } from './log.js';
+import { recoverDatabase } from './recovery.js';
+import { lockDirectory, type DirLock } from './storage/dirlock.js';
+import { PurgeScheduler } from './storage/purge.js';
+import { writeSnapshot } from './storage/snapshot.js';
+import { TxnLog } from './storage/txnlog.js';
+
+export interface ServerOptions {
+  logger: Logger;
+  /** log file preallocation (bytes); ZooKeeper's preAllocSize, default 64 MiB */
+  preAllocSize?: number;
+  /** answers four-letter words; null when the bytes are not one */
+  fourLetterWord?: (code: number, server: ZkServer, conn: ClientConnection) => string | null;
+}
+
+/** Server-wide counters kept across connections (four-letter words read them). */
+export interface ServerCounters {
+  packetsReceived: number;
+  packetsSent: number;
+  minLatency: number;
+  maxLatency: number;
+  totalLatency: number;
+  count: number;
+}
+
+export class ZkServer implements ConnectionHost {
+  readonly maxFrame: number;
+  readonly conns = new Map<number, ClientConnection>();
+  readonly startedAt = Date.now();
+  readonly counters: ServerCounters = { packetsReceived: 0, packetsSent: 0, minLatency: Number.MAX_SAFE_INTEGER, maxLatency: 0, totalLatency: 0, count: 0 };
+  private readonly byAddress = new Map<string, number>();
+  private readonly writer = new JuteWriter(256 * 1024);
+  private readonly dirtyConns = new Set<ClientConnection>();
+  private nextConnId = 1;
+  private listener: net.Server | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private purger: PurgeScheduler | null = null;
+  private flushScheduled = false;
+  private flushing = false;
+  private stopping = false;
+  private failed = false;
+  private sinceSnapshot = 0;
+  private snapshotAt: number;
+  private snapshotting: Promise<void> | null = null;
+  readonly log: Logger;
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly core: StandaloneCore,
+    readonly txnLog: TxnLog,
+    private readonly locks: DirLock[],
+    private readonly options: ServerOptions,
+  ) {
+    this.log = options.logger;
+    this.maxFrame = config.juteMaxBuffer;
+    this.snapshotAt = this.nextSnapshotThreshold();
+  }
+
+  /** Recovers the database from disk and starts serving clients. */
+  static async start(config: ServerConfig, options: ServerOptions): Promise<ZkServer> {
+    const log = options.logger;
+    const locks: DirLock[] = [];
+    if (config.dataDir !== config.dataLogDir) locks.push(await lockDirectory(config.dataDir, log));
+    let txnLog: TxnLog;
+    try {
+      txnLog = await TxnLog.open(config.dataLogDir, {
+        forceSync: config.forceSync,
+        logger: log.child('txnlog'),
+        ...(options.preAllocSize !== undefined ? { preAllocSize: options.preAllocSize } : {}),
+      });
+    } catch (e) {
+      for (const l of locks) await l.release();
+      throw e;
+    }
+    let server: ZkServer;
+    try {
+      const { db } = await recoverDatabase(config.dataDir, txnLog, log);
+      const now = Date.now();
+      let core!: StandaloneCore;
+      const fx = {
+        reply: (conn: number, xid: number, zxid: number, err: number, type: number, response: Parameters<ClientConnection['sendReply']>[4]) =>
+          server.conns.get(conn)?.sendReply(xid, zxid, err, type, response),
+        notify: (conn: number, event: Parameters<ClientConnection['sendNotification']>[0], zxid: number) =>
+          server.conns.get(conn)?.sendNotification(event, zxid),
+        connected: (conn: number, resp: Parameters<ClientConnection['sendConnected']>[0]) => server.conns.get(conn)?.sendConnected(resp),
+        close: (conn: number, reason: string) => server.conns.get(conn)?.close(reason),
+        log: (txn: Txn) => server.logTxn(txn),
+      };
+      core = new StandaloneCore(
+        db,
+        {
+          minSessionTimeout: config.minSessionTimeout,
+          maxSessionTimeout: config.maxSessionTimeout,
+          extendedTypesEnabled: config.extendedTypesEnabled,
+          containerCheckIntervalMs: config.containerCheckIntervalMs,
+          containerMaxPerMinute: config.containerMaxPerMinute,
+          containerMaxNeverUsedIntervalMs: config.containerMaxNeverUsedIntervalMs,
+        },
+        fx,
+        sessionIdBase(config.myid ?? 0, now),
+        now,
+      );
+      server = new ZkServer(config, core, txnLog, locks, options);
+    } catch (e) {
+      await txnLog.close();
+      for (const l of locks) await l.release();
+      throw e;
+    }
+    await server.listen();
+    return server;
+  }
+
+  private listen(): Promise<void> {
+    const { clientPort, clientPortAddress } = this.config;
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer((socket) => this.accept(socket));
+      srv.once('error', reject);
+      srv.listen({ port: clientPort, host: clientPortAddress ?? undefined, backlog: 511 }, () => {
+        srv.removeListener('error', reject);
+        srv.on('error', (e) => this.log.error(`client port: ${e.message}`));
+        this.listener = srv;
+        const tick = Math.max(10, Math.floor(this.config.tickTime / 2));
+        this.ticker = setInterval(() => this.tick(), tick);
+        if (this.config.autopurgePurgeInterval > 0) {
+          this.purger = new PurgeScheduler({
+            dataDir: this.config.dataDir,
+            dataLogDir: this.config.dataLogDir,
+            snapRetainCount: this.config.autopurgeSnapRetainCount,
+            purgeIntervalHours: this.config.autopurgePurgeInterval,
+            logger: this.log.child('purge'),
+          });
+          this.purger.start();
+        }
+        resolve();
+      });
+    });
+  }
+
+  /** The address the client port listens on. */
+  address(): { host: string; port: number } {
+    const a = this.listener?.address();
+    if (!a || typeof a === 'string') throw new Error('not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  // ------------------------------------------------------------ connections
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const address = normaliseAddress(socket.remoteAddress);
+    const max = this.config.maxClientCnxns;
+    const count = this.byAddress.get(address) ?? 0;
+    if (max > 0 && count >= max) {
+      this.log.warn(`too many connections from ${address} - max is ${max}`);
+      socket.destroy();
+      return;
+    }
+    this.byAddress.set(address, count + 1);
+    const conn = new ClientConnection(this.nextConnId++, socket, address, this, this.writer);
+    this.conns.set(conn.id, conn);
+    this.core.frontend.open(conn.id, address);
+  }
+
+  closed(conn: ClientConnection): void {
+    if (!this.conns.delete(conn.id)) return;
+    const n = (this.byAddress.get(conn.address) ?? 1) - 1;
+    if (n <= 0) this.byAddress.delete(conn.address);
+    else this.byAddress.set(conn.address, n);
+    const c = this.counters;
+    c.packetsReceived += conn.stats.received;
+    c.packetsSent += conn.stats.sent;
+    this.foldLatency(conn);
+    this.dirtyConns.delete(conn);
+    this.core.frontend.closed(conn.id);
+  }
+
+  private foldLatency(conn: ClientConnection): void {
+    const c = this.counters;
+    const s = conn.stats;
+    if (s.count === 0) return;
+    c.minLatency = Math.min(c.minLatency, s.minLatency);
+    c.maxLatency = Math.max(c.maxLatency, s.maxLatency);
+    c.totalLatency += s.totalLatency;
+    c.count += s.count;
+  }
+
+  fourLetterWord(code: number, conn: ClientConnection): string | null {
+    return this.options.fourLetterWord ? this.options.fourLetterWord(code, this, conn) : null;
+  }
+
+  handshake(conn: ClientConnection, req: ConnectRequest): void {
+    this.core.frontend.connect(conn.id, req, Date.now());
+    this.afterInput();
+  }
+
+  request(conn: ClientConnection, xid: number, req: Request): void {
+    this.core.frontend.request(conn.id, xid, req, Date.now());
+    this.afterInput();
+  }
+
+  reject(conn: ClientConnection, xid: number, type: number, err: number): void {
+    this.core.frontend.reject(conn.id, xid, type, err);
+    this.afterInput();
+  }
+
+  auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void {
+    const ids = authenticate(scheme, auth, { address: conn.address, superDigest: this.config.superDigest });
+    if (ids === null) {
+      this.log.warn(`${conn.describe()}: authentication with unknown scheme ${scheme} failed`);
+      conn.sendReply(Xid.auth, 0, ErrorCode.AuthFailed, 100, undefined);
+      conn.close(`authentication failed for scheme ${scheme}`);
+      return;
+    }
+    for (const id of ids) this.core.frontend.addAuth(conn.id, id);
+    conn.sendReply(Xid.auth, 0, 0, 100, undefined);
+    this.afterInput();
+  }
+
+  dirty(conn: ClientConnection): void {
+    this.dirtyConns.add(conn);
+  }
+
+  /** Sends every connection's queued output in one batch per connection. */
+  private flushOutput(): void {
+    if (this.dirtyConns.size === 0) return;
+    for (const c of this.dirtyConns) c.flush();
+    this.dirtyConns.clear();
+  }
+
+  private outputScheduled = false;
+  private afterInput(): void {
+    if (this.outputScheduled) return;
+    this.outputScheduled = true;
+    // replies to everything that arrived in this batch of socket reads go out together
+    process.nextTick(() => {
+      this.outputScheduled = false;
+      this.flushOutput();
+    });
+  }
+
+  // ------------------------------------------------------------ durability
+
+  private logTxn(txn: Txn): void {
+    this.txnLog.append({ zxid: txn.hdr.zxid, payload: encodeTxn(txn) });
+    this.sinceSnapshot++;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flushLog();
+    });
+  }
+
+  /** One group commit: everything appended so far is written and fsynced, then applied and answered. */
+  private async flushLog(): Promise<void> {
+    if (this.flushing || this.failed) return;
+    this.flushing = true;
+    try {
+      const zxid = await this.txnLog.flush();
+      this.core.durable(zxid);
+      this.flushOutput();
+      if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
+    } catch (e) {
+      this.failed = true;
+      this.log.error(`cannot write the transaction log, no more writes are acknowledged: ${(e as Error).message}`);
+      void this.stop();
+      return;
+    } finally {
+      this.flushing = false;
+    }
+    if (this.txnLog.lastZxid > this.txnLog.durableZxid) this.scheduleFlush();
+  }
+
+  /** ZooKeeper spreads snapshots of an ensemble: each takes one after snapCount/2 + random(snapCount/2) transactions. */
+  private nextSnapshotThreshold(): number {
+    const half = Math.max(1, Math.floor(this.config.snapCount / 2));
+    return half + Math.floor(Math.random() * half);
+  }
+
+  /** Serialises the database as applied now, rolls the log and writes the snapshot in the background. */
+  takeSnapshot(): Promise<void> {
+    if (this.snapshotting) return this.snapshotting;
+    const db = this.core.db;
+    const zxid = db.lastZxid;
+    const started = Date.now();
+    const chunks = encodeSnapshot(db);
+    this.sinceSnapshot = 0;
+    this.snapshotAt = this.nextSnapshotThreshold();
+    const run = (async () => {
+      try {
+        await this.txnLog.roll();
+        const file = await writeSnapshot(this.config.dataDir, zxid, chunks);
+        this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes, ${Date.now() - started} ms`);
+      } catch (e) {
+        this.log.error(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(e as Error).message}`);
+      } finally {
+        this.snapshotting = null;
+      }
+    })();
+    this.snapshotting = run;
+    return run;
+  }
+
+  private tick(): void {
+    if (this.failed) return;
+    this.core.tick(Date.now());
+    this.flushOutput();
+  }
+
+  // ------------------------------------------------------------ shutdown
+
+  private stopped: Promise<void> | null = null;
+
+  /** Stops accepting clients, closes every connection, makes the log durable and releases the directories. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.stopping = true;
+    this.stopped = (async () => {
+      if (this.ticker) clearInterval(this.ticker);
+      await this.purger?.stop();
+      const closing = new Promise<void>((resolve) => (this.listener ? this.listener.close(() => resolve()) : resolve()));
+      for (const c of [...this.conns.values()]) c.socket.destroy();
+      await closing;
+      if (this.snapshotting) await this.snapshotting;
+      try {
+        if (!this.failed) await this.txnLog.flush();
+      } catch {
+        // already reported
+      }
+      await this.txnLog.close();
+      for (const l of this.locks) await l.release();
+    })();
+    return this.stopped;
+  }
+}
