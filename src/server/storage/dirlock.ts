@@ -2,6 +2,8 @@
 // owner's pid; a lock whose pid is no longer alive is stale and is taken over.
 // Node has no flock(), so liveness is judged with signal 0: a lock left by a
 // crashed server is reclaimed on the next start, and a live one is refused.
+// The lock guards against a second server on the same machine; it is no
+// protection for a folder shared between hosts.
 // Within one process the lock is shared: dataDir and dataLogDir may be the
 // same folder, and both the log and the snapshot writer may lock it.
 
@@ -90,45 +92,63 @@ export async function lockDirectory(dir: string, logger?: Logger): Promise<DirLo
 }
 
 async function acquire(dir: string, lockFile: string, token: string, logger?: Logger): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const h = await fsp.open(lockFile, 'wx');
-      try {
-        await h.writeFile(token);
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  // The lock file appears with its content in one step (a hard link to a
+  // file written beforehand), so another process never reads it half-written.
+  const temp = `${lockFile}.${process.pid}.tmp`;
+  await fsp.writeFile(temp, token, { flush: true });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await linkIfAbsent(temp, lockFile)) return;
+      if (!(await stale(dir, lockFile, logger))) continue;
+      await removeIfExists(lockFile);
     }
-    let text: string;
-    try {
-      text = await fsp.readFile(lockFile, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
-      throw e;
-    }
-    const owner = parseOwner(text);
-    const sameHost = owner !== null && owner.host === os.hostname();
-    if (owner && owner.pid !== process.pid && (!sameHost || isAlive(owner.pid))) {
-      const where = sameHost ? 'process' : `process on host ${owner.host}`;
-      throw new DirectoryLockedError(
-        `${dir} is in use by ${where} ${owner.pid} (lock file ${lockFile}); ` +
-          `stop that server, or remove the lock file if no server runs there`,
-        dir,
-        lockFile,
-        owner.pid,
-      );
-    }
-    // The owner is dead, or the file is unreadable, or it names this very pid
-    // (a restarted container reusing the pid of its crashed predecessor):
-    // the lock is stale.
-    logger?.warn(
-      `taking over stale lock ${lockFile} (${owner ? `pid ${owner.pid} is not running` : 'unreadable lock file'})`,
-    );
-    await removeIfExists(lockFile);
+  } finally {
+    await removeIfExists(temp);
   }
   throw new DirectoryLockedError(`could not lock ${dir}: lock file ${lockFile} keeps changing`, dir, lockFile, 0);
+}
+
+async function linkIfAbsent(from: string, to: string): Promise<boolean> {
+  try {
+    await fsp.link(from, to);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/**
+ * Whether the lock file at `lockFile` may be taken over (false when it went
+ * away meanwhile); throws DirectoryLockedError when a live process holds it.
+ */
+async function stale(dir: string, lockFile: string, logger?: Logger): Promise<boolean> {
+  let text: string;
+  try {
+    text = await fsp.readFile(lockFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // released meanwhile
+    throw e;
+  }
+  const owner = parseOwner(text);
+  if (owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid)) {
+    throw new DirectoryLockedError(
+      `${dir} is in use by process ${owner.pid} (lock file ${lockFile}); ` +
+        `stop that server, or remove the lock file if no server runs there`,
+      dir,
+      lockFile,
+      owner.pid,
+    );
+  }
+  // Stale: the owner is dead; or the file names this very pid (a restarted
+  // container reusing the pid of its crashed predecessor); or another host
+  // wrote it (a new container on the same volume), whose processes cannot
+  // be checked from here; or the file is unreadable.
+  const why = !owner
+    ? 'unreadable lock file'
+    : owner.host !== os.hostname()
+      ? `written by pid ${owner.pid} on host ${owner.host}`
+      : `pid ${owner.pid} is not running`;
+  logger?.warn(`taking over stale lock ${lockFile} (${why})`);
+  return true;
 }
