@@ -230,7 +230,7 @@ const NO_SASL = 'quorum SASL authentication is not supported';
 const NO_JVM = 'there is no JVM pause monitor';
 
 /** Keys QuorumPeerConfig reads itself: they never become zookeeper.* settings. */
-const PEER_KEYS: Readonly<Record<string, KeySpec>> = {
+const PEER_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries({
   dataDir: acted(),
   dataLogDir: acted(),
   clientPort: acted(c(Port)),
@@ -276,10 +276,10 @@ const PEER_KEYS: Readonly<Record<string, KeySpec>> = {
   'multiAddress.reachabilityCheckTimeoutMs': ignored(c(JavaInt), 'several addresses per server are not supported'),
   'multiAddress.reachabilityCheckEnabled': ignored(c(JavaBoolean), 'several addresses per server are not supported'),
   oraclePath: ignored(null, 'the quorum oracle is not supported'),
-};
+}));
 
 /** zookeeper.* settings the server acts on (named without the prefix). */
-const ACTED_PROPERTY_KEYS: Readonly<Record<string, KeySpec>> = {
+const ACTED_PROPERTY_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries({
   '4lw.commands.whitelist': acted(),
   extendedTypesEnabled: acted(c(JavaBoolean)),
   forceSync: acted(c(YesNo)),
@@ -289,7 +289,7 @@ const ACTED_PROPERTY_KEYS: Readonly<Record<string, KeySpec>> = {
   'znode.container.checkIntervalMs': acted(c(JavaDecodedInt)),
   'znode.container.maxPerMinute': acted(c(JavaDecodedInt)),
   'znode.container.maxNeverUsedIntervalMs': acted(c(JavaDecodedLong)),
-};
+}));
 
 /** ZooKeeper settings (documented in its administrator's guide) that we accept and ignore. */
 const IGNORED_PROPERTY_KEYS: ReadonlySet<string> = new Set([
@@ -328,21 +328,21 @@ const IGNORED_PREFIXES: ReadonlyArray<readonly [string, string]> = [
 const AUTH_PROVIDER_PREFIX = 'authProvider.';
 
 /** The provider classes ZooKeeper ships, by scheme. */
-const BUILT_IN_AUTH_PROVIDERS: Readonly<Record<string, string>> = {
+const BUILT_IN_AUTH_PROVIDERS: ReadonlyMap<string, string> = new Map(Object.entries({
   'org.apache.zookeeper.server.auth.DigestAuthenticationProvider': 'digest',
   'org.apache.zookeeper.server.auth.IPAuthenticationProvider': 'ip',
   'org.apache.zookeeper.server.auth.SASLAuthenticationProvider': 'sasl',
   'org.apache.zookeeper.server.auth.X509AuthenticationProvider': 'x509',
   'org.apache.zookeeper.server.auth.EnsembleAuthenticationProvider': 'ensemble',
-};
+}));
 /** Schemes this server implements (`world` and `auth` need no provider). */
 export const SUPPORTED_AUTH_SCHEMES: readonly string[] = ['digest', 'ip', 'world', 'auth'];
 
 /** Every key the server acts on; any other key is warned about. */
 export const ACTED_ON_KEYS: readonly string[] = [
-  ...Object.keys(PEER_KEYS).filter((k) => PEER_KEYS[k]!.acted),
+  ...[...PEER_KEYS].filter(([, spec]) => spec.acted).map(([k]) => k),
   'server.N',
-  ...Object.keys(ACTED_PROPERTY_KEYS),
+  ...ACTED_PROPERTY_KEYS.keys(),
   `${AUTH_PROVIDER_PREFIX}N`,
   'zookeeper.extendedTypesEnabled',
 ];
@@ -433,7 +433,7 @@ function classify(r: Reader, entries: readonly PropertyEntry[], hasDynamicFile: 
       r.warn(e.line, null, `a line with an empty key (value '${e.value}') is ignored`);
       continue;
     }
-    const peerSpec = PEER_KEYS[e.key] ?? (e.key.startsWith('metricsProvider.') ? ignored() : undefined);
+    const peerSpec = PEER_KEYS.get(e.key) ?? (e.key.startsWith('metricsProvider.') ? ignored() : undefined);
     if (peerSpec !== undefined) {
       r.setOnce(r.peer, e.key, s);
       continue;
@@ -445,13 +445,13 @@ function classify(r: Reader, entries: readonly PropertyEntry[], hasDynamicFile: 
 
 function warnNotActedOn(r: Reader): void {
   for (const [key, s] of r.peer) {
-    const spec = PEER_KEYS[key] ?? ignored(null, 'metrics are served by mntr only');
+    const spec = PEER_KEYS.get(key) ?? ignored(null, 'metrics are served by mntr only');
     if (spec.codec !== null) r.decode(spec.codec, s);
     if (!spec.acted) r.warn(s.line, s.key, `not acted on: ${spec.note ?? 'this server ignores this ZooKeeper setting'}`);
   }
   for (const [name, s] of r.props) {
     if (s.line === null) continue;
-    if (ACTED_PROPERTY_KEYS[name] !== undefined || name.startsWith(AUTH_PROVIDER_PREFIX)) continue;
+    if (ACTED_PROPERTY_KEYS.has(name) || name.startsWith(AUTH_PROVIDER_PREFIX)) continue;
     const prefix = IGNORED_PREFIXES.find(([p]) => name.startsWith(p));
     if (prefix !== undefined) r.warn(s.line, s.key, `not acted on: ${prefix[1]}`);
     else if (IGNORED_PROPERTY_KEYS.has(name)) r.warn(s.line, s.key, 'not acted on: this server ignores this ZooKeeper setting');
@@ -600,7 +600,7 @@ function authProviders(r: Reader): AuthProvider[] {
   const out: AuthProvider[] = [];
   for (const [name, s] of r.props) {
     if (!name.startsWith(AUTH_PROVIDER_PREFIX)) continue;
-    const scheme = BUILT_IN_AUTH_PROVIDERS[s.value] ?? null;
+    const scheme = BUILT_IN_AUTH_PROVIDERS.get(s.value) ?? null;
     const supported = scheme !== null && SUPPORTED_AUTH_SCHEMES.includes(scheme);
     if (!supported) {
       r.warn(

@@ -437,6 +437,17 @@ describe('warnings', () => {
     expect(l.warnings[0]!.message).toContain('is not available; the schemes are digest, ip, world, auth');
   });
 
+  it('treats keys named like JavaScript object members as unknown keys', () => {
+    const l = parse(minimal('valueOf=1\n__proto__=2\nconstructor=3\nauthProvider.1=toString'));
+    expect(l.warnings.map((w) => [w.line, w.key, w.message.split(':')[0]])).toEqual([
+      [3, 'valueOf', 'unknown key'],
+      [4, '__proto__', 'unknown key'],
+      [5, 'constructor', 'unknown key'],
+      [6, 'authProvider.1', 'not acted on'],
+    ]);
+    expect(l.config.properties['zookeeper.__proto__']).toBe('2');
+  });
+
   it('warns about a repeated key; the last value wins', () => {
     const l = parse(minimal('tickTime=1000\ntickTime=4000'));
     expect(l.config.tickTime).toBe(4000);
@@ -696,7 +707,7 @@ describe('loading', () => {
 });
 
 describe('garbage', () => {
-  const KEYS = ['tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout', 'snapCount', 'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'authProvider.1', 'extendedTypesEnabled', 'reconfigEnabled', 'peerType', 'standaloneEnabled', 'syncEnabled', 'electionAlg', 'server.1', 'server.2', 'server.x', 'group.1', 'weight.1', 'forceSync', 'jute.maxbuffer', 'znode.container.maxPerMinute', 'secureClientPort', 'secureClientPortAddress', 'dynamicConfigFile', 'localSessionsEnabled', 'metricsProvider.x'];
+  const KEYS = ['tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout', 'snapCount', 'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'authProvider.1', 'extendedTypesEnabled', 'reconfigEnabled', 'peerType', 'standaloneEnabled', 'syncEnabled', 'electionAlg', 'server.1', 'server.2', 'server.x', 'group.1', 'weight.1', 'forceSync', 'jute.maxbuffer', 'znode.container.maxPerMinute', 'secureClientPort', 'secureClientPortAddress', 'dynamicConfigFile', 'localSessionsEnabled', 'metricsProvider.x', 'valueOf', 'constructor', '__proto__', 'toString', 'authProvider.x'];
   const VALUES = fc.oneof(
     fc.string(),
     fc.integer().map(String),
