@@ -16,6 +16,24 @@
 // - A repeated key: the last value wins (as in Java) with a warning; a
 //   repeated server id is an error.
 //
+// Defaults are ZooKeeper 3.9's:
+// - tickTime 3000 ms when absent, in standalone and ensemble alike
+//   (ZooKeeperServer.DEFAULT_TICK_TIME; the 2000 people know is the value
+//   zoo_sample.cfg sets, and the embedded default sets it too); 0 is refused
+//   as "not set". minSessionTimeout / maxSessionTimeout default to 2× / 20×
+//   tickTime (also when given as -1).
+// - dataLogDir = dataDir; clientPortAddress: every interface; maxClientCnxns
+//   60 (0 = unlimited); snapCount 100000 (below 2 raised to 2);
+//   autopurge.snapRetainCount 3 (below 3 raised to 3); autopurge.purgeInterval
+//   0 hours (off); forceSync yes; jute.maxbuffer 0xfffff; container checks
+//   every 60000 ms, at most 10000 deletions a minute; electionAlg 3;
+//   peerType participant; standaloneEnabled, syncEnabled true;
+//   reconfigEnabled, extendedTypesEnabled false; 4lw.commands.whitelist:
+//   srvr only. initLimit and syncLimit have none: an ensemble needs them.
+// - Standalone: no server.N line, or one participant with
+//   standaloneEnabled=true (the line is then ignored, with a warning).
+//   myid is required only in an ensemble, but a present myid is checked.
+//
 // Differences from ZooKeeper, on purpose:
 // - Relative paths (dataDir, dataLogDir, dynamicConfigFile) are resolved
 //   against the directory of the config file, not the working directory, so
