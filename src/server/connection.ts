@@ -12,46 +12,18 @@ import { ErrorCode, OpCode, Xid, type Request, type Response, type WatcherEvent,
 import { decodeConnectRequest, encodeConnectResponse, encodeNotification, readRequestHeader } from '../wire/records.js';
 import { decodeRequest } from '../wire/requests.js';
 import { writeReplyFrame } from '../wire/responses.js';
-
-/** The four-letter abbreviations `cons` shows as a connection's last operation. */
-const LAST_OP: Record<number, string> = {
-  [OpCode.ping]: 'PING',
-  [OpCode.createSession]: 'SESS',
-  [OpCode.multi]: 'MULT',
-  [OpCode.multiRead]: 'MLTR',
-  [OpCode.create]: 'CREA',
-  [OpCode.create2]: 'CREA',
-  [OpCode.createTTL]: 'CREA',
-  [OpCode.createContainer]: 'CREA',
-  [OpCode.delete]: 'DELE',
-  [OpCode.deleteContainer]: 'DELE',
-  [OpCode.setData]: 'SETD',
-  [OpCode.reconfig]: 'RECO',
-  [OpCode.setACL]: 'SETA',
-  [OpCode.closeSession]: 'CLOS',
-  [OpCode.sync]: 'SYNC',
-  [OpCode.check]: 'CHEC',
-  [OpCode.exists]: 'EXIS',
-  [OpCode.getData]: 'GETD',
-  [OpCode.setWatches]: 'SETW',
-  [OpCode.setWatches2]: 'STW2',
-  [OpCode.addWatch]: 'ADDW',
-  [OpCode.getACL]: 'GETA',
-  [OpCode.getChildren]: 'GETC',
-  [OpCode.getChildren2]: 'GETC',
-  [OpCode.getAllChildrenNumber]: 'GETACN',
-  [OpCode.checkWatches]: 'CHKW',
-  [OpCode.removeWatches]: 'REMW',
-  [OpCode.whoAmI]: 'HOMI',
-  [OpCode.getEphemerals]: 'GETE',
-};
+import { opShortName } from './fourletter.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly maxFrame: number;
   now(): number;
-  /** A four-letter word on a fresh connection: its answer, or null when the bytes are not one. */
-  fourLetterWord(code: number, conn: ClientConnection): string | null;
+  /**
+   * The first bytes of a fresh connection may be a four-letter word instead
+   * of a frame length: its answer (written, then the connection closes), or
+   * null when they are not one.
+   */
+  fourLetterWord(firstChunk: Buffer, conn: ClientConnection): string | null;
   handshake(conn: ClientConnection, req: ReturnType<typeof decodeConnectRequest>): void;
   request(conn: ClientConnection, xid: number, req: Request): void;
   /** A request that cannot be served (bad record, unknown opcode): answered in order with `err`. */
@@ -61,6 +33,33 @@ export interface ConnectionHost {
   dirty(conn: ClientConnection): void;
   closed(conn: ClientConnection): void;
   log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
+}
+
+/** Server-wide counters that every connection adds to. */
+export interface ServerCounters {
+  packetsReceived: number;
+  packetsSent: number;
+  minLatency: number;
+  maxLatency: number;
+  totalLatency: number;
+  count: number;
+  lastResponseSize: number;
+  minResponseSize: number;
+  maxResponseSize: number;
+}
+
+export function newServerCounters(): ServerCounters {
+  return {
+    packetsReceived: 0,
+    packetsSent: 0,
+    minLatency: Number.MAX_SAFE_INTEGER,
+    maxLatency: 0,
+    totalLatency: 0,
+    count: 0,
+    lastResponseSize: -1,
+    minResponseSize: -1,
+    maxResponseSize: -1,
+  };
 }
 
 export interface ConnectionStats {
@@ -98,6 +97,7 @@ export class ClientConnection {
     address: string,
     private readonly host: ConnectionHost,
     private readonly writer: JuteWriter,
+    private readonly counters: ServerCounters,
   ) {
     this.address = address;
     this.port = socket.remotePort ?? 0;
@@ -135,7 +135,7 @@ export class ClientConnection {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     if (!this.initialized && this.stats.received === 0 && this.decoder.buffered === 0 && chunk.length >= 4) {
-      const answer = this.host.fourLetterWord(chunk.readInt32BE(0), this);
+      const answer = this.host.fourLetterWord(chunk, this);
       if (answer !== null) {
         this.closing = true;
         this.socket.end(answer);
@@ -159,6 +159,7 @@ export class ClientConnection {
 
   private onFrame(frame: Uint8Array): void {
     this.stats.received++;
+    this.counters.packetsReceived++;
     if (!this.initialized) {
       let req;
       try {
@@ -225,9 +226,15 @@ export class ClientConnection {
   sendReply(xid: number, zxid: number, err: number, type: number, response: Response | undefined): void {
     if (this.socket.destroyed) return;
     writeReplyFrame(this.writer, { xid, zxid, err }, response);
-    this.enqueue(this.writer.finish());
+    const frame = this.writer.finish();
+    this.enqueue(frame);
     const s = this.stats;
+    const c = this.counters;
     s.sent++;
+    c.packetsSent++;
+    c.lastResponseSize = frame.length;
+    if (c.minResponseSize < 0 || frame.length < c.minResponseSize) c.minResponseSize = frame.length;
+    if (frame.length > c.maxResponseSize) c.maxResponseSize = frame.length;
     if (xid !== Xid.auth) {
       const now = this.host.now();
       const arrived = this.arrivalHead < this.arrivals.length ? this.arrivals[this.arrivalHead++]! : now;
@@ -241,8 +248,12 @@ export class ClientConnection {
       if (lat > s.maxLatency) s.maxLatency = lat;
       s.totalLatency += lat;
       s.count++;
+      if (lat < c.minLatency) c.minLatency = lat;
+      if (lat > c.maxLatency) c.maxLatency = lat;
+      c.totalLatency += lat;
+      c.count++;
       s.lastResponse = now;
-      s.lastOp = LAST_OP[type] ?? 'NA';
+      s.lastOp = opShortName(type);
       if (xid >= 0) s.lastCxid = xid;
       s.lastZxid = zxid;
     }
@@ -252,12 +263,14 @@ export class ClientConnection {
     if (this.socket.destroyed) return;
     this.enqueue(encodeNotification(event, zxid, this.writer));
     this.stats.sent++;
+    this.counters.packetsSent++;
   }
 
   sendConnected(resp: ConnectResponse): void {
     if (this.socket.destroyed) return;
     this.enqueue(encodeConnectResponse(resp, this.writer));
     this.stats.sent++;
+    this.counters.packetsSent++;
     this.sessionId = resp.sessionId;
     this.timeout = resp.timeOut;
     this.stats.lastOp = 'SESS';

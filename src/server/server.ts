@@ -13,7 +13,7 @@ import { JuteWriter } from '../wire/jute.js';
 import { ErrorCode, Xid, type ConnectRequest, type Request } from '../wire/protocol.js';
 import { authenticate, normaliseAddress } from './auth.js';
 import type { ServerConfig } from './config.js';
-import { ClientConnection, type ConnectionHost } from './connection.js';
+import { ClientConnection, newServerCounters, type ConnectionHost, type ServerCounters } from './connection.js';
 import type { Logger } from './log.js';
 import { recoverDatabase } from './recovery.js';
 import { lockDirectory, type DirLock } from './storage/dirlock.js';
@@ -26,24 +26,17 @@ export interface ServerOptions {
   /** log file preallocation (bytes); ZooKeeper's preAllocSize, default 64 MiB */
   preAllocSize?: number;
   /** answers four-letter words; null when the bytes are not one */
-  fourLetterWord?: (code: number, server: ZkServer, conn: ClientConnection) => string | null;
-}
-
-/** Server-wide counters kept across connections (four-letter words read them). */
-export interface ServerCounters {
-  packetsReceived: number;
-  packetsSent: number;
-  minLatency: number;
-  maxLatency: number;
-  totalLatency: number;
-  count: number;
+  fourLetterWord?: (firstChunk: Buffer, server: ZkServer, conn: ClientConnection) => string | null;
 }
 
 export class ZkServer implements ConnectionHost {
   readonly maxFrame: number;
   readonly conns = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
-  readonly counters: ServerCounters = { packetsReceived: 0, packetsSent: 0, minLatency: Number.MAX_SAFE_INTEGER, maxLatency: 0, totalLatency: 0, count: 0 };
+  /** ZooTrace's mask, as gtmk/stmk read and set it */
+  traceMask = 306n;
+  readonly counters: ServerCounters = newServerCounters();
+  authFailures = 0;
   private readonly byAddress = new Map<string, number>();
   private readonly writer = new JuteWriter(256 * 1024);
   private readonly dirtyConns = new Set<ClientConnection>();
@@ -179,7 +172,7 @@ export class ZkServer implements ConnectionHost {
       return;
     }
     this.byAddress.set(address, count + 1);
-    const conn = new ClientConnection(this.nextConnId++, socket, address, this, this.writer);
+    const conn = new ClientConnection(this.nextConnId++, socket, address, this, this.writer, this.counters);
     this.conns.set(conn.id, conn);
     this.core.frontend.open(conn.id, address);
   }
@@ -189,26 +182,12 @@ export class ZkServer implements ConnectionHost {
     const n = (this.byAddress.get(conn.address) ?? 1) - 1;
     if (n <= 0) this.byAddress.delete(conn.address);
     else this.byAddress.set(conn.address, n);
-    const c = this.counters;
-    c.packetsReceived += conn.stats.received;
-    c.packetsSent += conn.stats.sent;
-    this.foldLatency(conn);
     this.dirtyConns.delete(conn);
     this.core.frontend.closed(conn.id);
   }
 
-  private foldLatency(conn: ClientConnection): void {
-    const c = this.counters;
-    const s = conn.stats;
-    if (s.count === 0) return;
-    c.minLatency = Math.min(c.minLatency, s.minLatency);
-    c.maxLatency = Math.max(c.maxLatency, s.maxLatency);
-    c.totalLatency += s.totalLatency;
-    c.count += s.count;
-  }
-
-  fourLetterWord(code: number, conn: ClientConnection): string | null {
-    return this.options.fourLetterWord ? this.options.fourLetterWord(code, this, conn) : null;
+  fourLetterWord(firstChunk: Buffer, conn: ClientConnection): string | null {
+    return this.options.fourLetterWord ? this.options.fourLetterWord(firstChunk, this, conn) : null;
   }
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
@@ -229,6 +208,7 @@ export class ZkServer implements ConnectionHost {
   auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void {
     const ids = authenticate(scheme, auth, { address: conn.address, superDigest: this.config.superDigest });
     if (ids === null) {
+      this.authFailures++;
       this.log.warn(`${conn.describe()}: authentication with unknown scheme ${scheme} failed`);
       conn.sendReply(Xid.auth, 0, ErrorCode.AuthFailed, 100, undefined);
       conn.close(`authentication failed for scheme ${scheme}`);
