@@ -17,6 +17,7 @@
 
 import type { promises as fsp } from 'node:fs';
 import { crc32c, crc32cZeros } from './crc32c.js';
+import { StorageError } from './errors.js';
 import { MAX_ZXID, readFully } from './files.js';
 
 export const LOG_MAGIC = 0x564b544c; // "VKTL"
@@ -72,7 +73,7 @@ export function encodeRecordInto(b: Buffer, off: number, zxid: number, payload: 
 
 export interface RawRecord {
   zxid: number;
-  /** A view into the reader's buffer, valid until the next call to `next()`. */
+  /** A view into the reader's buffer, valid until the reader reads again. */
   payload: Buffer;
   offset: number;
 }
@@ -87,14 +88,18 @@ export interface BadRecord {
 
 /**
  * Reads records sequentially from `[start, limit)` of a log file in large
- * chunks. `next()` returns null at the end; `bad` then says whether the end
- * was a clean one (`null`: the range ended exactly after a record) or a
- * record that does not verify (which may also be the start of the zero tail:
- * see `classifyTail`).
+ * chunks into one reused buffer. `tryNext()` returns the next record when its
+ * bytes are already buffered (no promise per record on the hot path),
+ * `undefined` when `more()` must read first, and null at the end; `bad` then
+ * says whether the end was a clean one (`null`: the range ended exactly
+ * after a record) or a record that does not verify (which may also be the
+ * start of the zero tail: see `classifyTail`).
  */
 export class RecordReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private store: Buffer = Buffer.alloc(0);
+  private buf: Buffer = this.store;
   private bufStart = 0;
+  private want = 0;
   offset: number;
   bad: BadRecord | null = null;
 
@@ -107,40 +112,54 @@ export class RecordReader {
     this.offset = start;
   }
 
-  async next(): Promise<RawRecord | null> {
+  tryNext(): RawRecord | null | undefined {
     const off = this.offset;
     const left = this.limit - off;
     if (left <= 0) return null;
     if (left < RECORD_HEADER_SIZE) return this.stop(off, 'partial record header', undefined);
-    let b = await this.window(off, RECORD_HEADER_SIZE);
-    let at = off - this.bufStart;
+    const b = this.buf;
+    const at = off - this.bufStart;
+    if (at < 0 || at + RECORD_HEADER_SIZE > b.length) {
+      this.want = RECORD_HEADER_SIZE;
+      return undefined;
+    }
     const len = b.readUInt32BE(at + 4);
     const zxid = readU64(b, at + 8);
     if (len > left - RECORD_HEADER_SIZE) return this.stop(off, `record length ${len} runs past the end of the file`, zxid);
     const end = RECORD_HEADER_SIZE + len;
-    b = await this.window(off, end);
-    at = off - this.bufStart;
-    const stored = b.readUInt32BE(at);
-    if (crc32c(b, at + 4, at + end) !== stored) return this.stop(off, 'checksum mismatch', zxid);
+    if (at + end > b.length) {
+      this.want = end;
+      return undefined;
+    }
+    if (crc32c(b, at + 4, at + end) !== b.readUInt32BE(at)) return this.stop(off, 'checksum mismatch', zxid);
     if (zxid === 0 || zxid > MAX_ZXID) return this.stop(off, `invalid zxid ${zxid}`, zxid);
     this.offset = off + end;
     return { zxid, payload: b.subarray(at + RECORD_HEADER_SIZE, at + end), offset: off };
   }
 
+  /** Reads the bytes that `tryNext()` found missing. */
+  async more(): Promise<void> {
+    const off = this.offset;
+    const want = Math.min(Math.max(this.want, this.chunkSize), this.limit - off);
+    if (this.store.length < want) this.store = Buffer.allocUnsafe(want);
+    const got = await readFully(this.h, this.store, 0, want, off);
+    this.buf = this.store.subarray(0, got);
+    this.bufStart = off;
+    if (got < this.want) throw new StorageError(`log file shrank while it was read (at offset ${off})`);
+  }
+
+  /** The next record, reading as needed; null at the end. */
+  async next(): Promise<RawRecord | null> {
+    for (;;) {
+      const r = this.tryNext();
+      if (r !== undefined) return r;
+      await this.more();
+    }
+  }
+
   private stop(offset: number, reason: string, claimedZxid: number | undefined): null {
     this.bad = { offset, reason, claimedZxid };
     return null;
-  }
-
-  /** Ensures bytes `[off, off+n)` are in `buf` and returns it. */
-  private async window(off: number, n: number): Promise<Buffer> {
-    if (off >= this.bufStart && off + n <= this.bufStart + this.buf.length) return this.buf;
-    const want = Math.min(Math.max(n, this.chunkSize), this.limit - off);
-    const next = Buffer.allocUnsafe(want);
-    const got = await readFully(this.h, next, 0, want, off);
-    this.buf = next.subarray(0, got);
-    this.bufStart = off;
-    return this.buf;
   }
 }
 

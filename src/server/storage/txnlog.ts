@@ -239,7 +239,13 @@ export class TxnLog {
         const limit = isCurrent ? this.cur!.end : size;
         const reader = new RecordReader(h, LOG_HEADER_SIZE, limit);
         let count = 0;
-        for (let r = await reader.next(); r; r = await reader.next()) {
+        for (;;) {
+          const r = reader.tryNext();
+          if (r === undefined) {
+            await reader.more();
+            continue;
+          }
+          if (r === null) break;
           checkOrder(f, r.offset, r.zxid, count, prev);
           prev = r.zxid;
           count++;
@@ -543,7 +549,13 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
         logger.warn(`${f.path}: header incompletely written and no records (a crash while the file was created)`);
       } else {
         const reader = new RecordReader(h, LOG_HEADER_SIZE, size);
-        for (let r = await reader.next(); r; r = await reader.next()) {
+        for (;;) {
+          const r = reader.tryNext();
+          if (r === undefined) {
+            await reader.more();
+            continue;
+          }
+          if (r === null) break;
           checkOrder(f, r.offset, r.zxid, count, last);
           last = r.zxid;
           count++;
