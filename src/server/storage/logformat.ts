@@ -88,12 +88,11 @@ export interface BadRecord {
 
 /**
  * Reads records sequentially from `[start, limit)` of a log file in large
- * chunks into one reused buffer. `tryNext()` returns the next record when its
- * bytes are already buffered (no promise per record on the hot path),
- * `undefined` when `more()` must read first, and null at the end; `bad` then
- * says whether the end was a clean one (`null`: the range ended exactly
- * after a record) or a record that does not verify (which may also be the
- * start of the zero tail: see `classifyTail`).
+ * chunks into one reused buffer, handing them out a chunk at a time (no
+ * promise per record). At the end, `bad` says whether the end was a clean
+ * one (`null`: the range ended exactly after a record) or a record that does
+ * not verify (which may also be the start of the zero tail: see
+ * `classifyTail`).
  */
 export class RecordReader {
   private store: Buffer = Buffer.alloc(0);
@@ -112,7 +111,8 @@ export class RecordReader {
     this.offset = start;
   }
 
-  tryNext(): RawRecord | null | undefined {
+  /** The next record if its bytes are buffered; undefined when `more()` must read first; null at the end. */
+  private tryNext(): RawRecord | null | undefined {
     const off = this.offset;
     const left = this.limit - off;
     if (left <= 0) return null;
@@ -138,7 +138,7 @@ export class RecordReader {
   }
 
   /** Reads the bytes that `tryNext()` found missing. */
-  async more(): Promise<void> {
+  private async more(): Promise<void> {
     const off = this.offset;
     const want = Math.min(Math.max(this.want, this.chunkSize), this.limit - off);
     if (this.store.length < want) this.store = Buffer.allocUnsafe(want);
@@ -148,11 +148,21 @@ export class RecordReader {
     if (got < this.want) throw new StorageError(`log file shrank while it was read (at offset ${off})`);
   }
 
-  /** The next record, reading as needed; null at the end. */
-  async next(): Promise<RawRecord | null> {
+  /**
+   * The records whose bytes are buffered, after reading a chunk when none
+   * is; empty at the end. The payload views stay valid until the next call.
+   */
+  async batch(): Promise<RawRecord[]> {
+    const out: RawRecord[] = [];
     for (;;) {
       const r = this.tryNext();
-      if (r !== undefined) return r;
+      if (r === null) return out;
+      if (r !== undefined) {
+        out.push(r);
+        continue;
+      }
+      // Reading would overwrite the buffer that the views in `out` point into.
+      if (out.length > 0) return out;
       await this.more();
     }
   }

@@ -239,17 +239,13 @@ export class TxnLog {
         const limit = isCurrent ? this.cur!.end : size;
         const reader = new RecordReader(h, LOG_HEADER_SIZE, limit);
         let count = 0;
-        for (;;) {
-          const r = reader.tryNext();
-          if (r === undefined) {
-            await reader.more();
-            continue;
+        for (let rs = await reader.batch(); rs.length > 0; rs = await reader.batch()) {
+          for (const r of rs) {
+            checkOrder(f, r.offset, r.zxid, count, prev);
+            prev = r.zxid;
+            count++;
+            if (r.zxid > afterZxid) yield { zxid: r.zxid, payload: Buffer.from(r.payload) };
           }
-          if (r === null) break;
-          checkOrder(f, r.offset, r.zxid, count, prev);
-          prev = r.zxid;
-          count++;
-          if (r.zxid > afterZxid) yield { zxid: r.zxid, payload: Buffer.from(r.payload) };
         }
         if (reader.bad) {
           const tail = await classifyTail(h, reader.bad.offset, limit, count > 0 ? prev : f.zxid - 1);
@@ -423,14 +419,16 @@ export class TxnLog {
       let kept = 0;
       let count = 0;
       let cut = -1;
-      for (let r = await reader.next(); r; r = await reader.next()) {
-        checkOrder(f, r.offset, r.zxid, count, kept);
-        if (r.zxid > zxid) {
-          cut = r.offset;
-          break;
+      scan: for (let rs = await reader.batch(); rs.length > 0; rs = await reader.batch()) {
+        for (const r of rs) {
+          checkOrder(f, r.offset, r.zxid, count, kept);
+          if (r.zxid > zxid) {
+            cut = r.offset;
+            break scan;
+          }
+          kept = r.zxid;
+          count++;
         }
-        kept = r.zxid;
-        count++;
       }
       if (cut < 0) {
         cut = reader.offset;
@@ -549,16 +547,12 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
         logger.warn(`${f.path}: header incompletely written and no records (a crash while the file was created)`);
       } else {
         const reader = new RecordReader(h, LOG_HEADER_SIZE, size);
-        for (;;) {
-          const r = reader.tryNext();
-          if (r === undefined) {
-            await reader.more();
-            continue;
+        for (let rs = await reader.batch(); rs.length > 0; rs = await reader.batch()) {
+          for (const r of rs) {
+            checkOrder(f, r.offset, r.zxid, count, last);
+            last = r.zxid;
+            count++;
           }
-          if (r === null) break;
-          checkOrder(f, r.offset, r.zxid, count, last);
-          last = r.zxid;
-          count++;
         }
         end = reader.offset;
         if (reader.bad) {
