@@ -124,6 +124,42 @@ describe('TxnLog round trip', () => {
     await log.close();
   });
 
+  it('buffers megabytes between flushes, records larger than the buffer chunks included', async () => {
+    const dir = await tempDir();
+    const log = await TxnLog.open(dir, options({ preAllocSize: 1 << 20 }));
+    // Buffer chunks are 1 MiB: 1_048_560 + 16 header bytes fill one exactly; larger ones get their own.
+    const big = new Map([
+      [500, 2_500_000],
+      [1000, 1_048_560],
+      [1500, 1_048_577],
+      [2000, 700_000],
+      [2550, 2_000_000],
+    ]);
+    const size = (z: number) => big.get(z) ?? 1000 + (z % 7);
+    let written: TxnRecord[] = [];
+    for (let z = 1; z <= 3000; z++) {
+      log.append(rec(z, size(z)));
+      written.push(rec(z, size(z)));
+    }
+    // Drop the unflushed tail in the middle of a chunk, then go on appending.
+    await log.truncate(2500);
+    expect(log.lastZxid).toBe(2500);
+    written = written.slice(0, 2500);
+    for (let z = 2501; z <= 2600; z++) {
+      log.append(rec(z, size(z)));
+      written.push(rec(z, size(z)));
+    }
+    expect(await log.flush()).toBe(2600);
+    await log.close();
+    const again = await TxnLog.open(dir, options());
+    const back = await readAll(again);
+    expect(back.map((r) => r.zxid)).toEqual(written.map((r) => r.zxid));
+    for (let i = 0; i < back.length; i++) {
+      expect(Buffer.from(back[i]!.payload).equals(Buffer.from(written[i]!.payload))).toBe(true);
+    }
+    await again.close();
+  });
+
   it('rejects zxids that do not increase, and bad arguments', async () => {
     const dir = await tempDir();
     const log = await TxnLog.open(dir, options());

@@ -29,14 +29,12 @@ import {
   checkLogHeader,
   classifyTail,
   encodeLogHeader,
-  encodeRecordInto,
   lastNonZero,
   LOG_HEADER_SIZE,
   MAX_PAYLOAD,
-  readU64,
   RecordReader,
-  RECORD_HEADER_SIZE,
 } from './logformat.js';
+import { RecordBuffer } from './recordbuffer.js';
 
 export interface TxnRecord {
   zxid: number;
@@ -72,9 +70,6 @@ export const DEFAULT_PREALLOC_SIZE = 64 * 1024 * 1024;
 /** Directories (real paths) with an open log in this process: the directory lock is shared within a process. */
 const openLogs = new Set<string>();
 
-const INITIAL_STAGING = 256 * 1024;
-/** A staging buffer larger than this is dropped after its flush rather than reused. */
-const MAX_SPARE = 16 * 1024 * 1024;
 
 interface OpenFile {
   h: fsp.FileHandle;
@@ -97,9 +92,7 @@ export class TxnLog {
   private last: number;
   private durable: number;
 
-  private staging: Buffer = Buffer.allocUnsafe(INITIAL_STAGING);
-  private stagingLen = 0;
-  private spare: Buffer | null = null;
+  private readonly pending = new RecordBuffer();
 
   /** Every flush, roll, truncate and close runs after the previous one. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -172,13 +165,7 @@ export class TxnLog {
       throw new RangeError(`zxid ${hex(zxid)} is not above the last zxid in the log, ${hex(this.last)}`);
     }
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`record payload of ${payload.length} bytes is too large`);
-    const need = this.stagingLen + RECORD_HEADER_SIZE + payload.length;
-    if (need > this.staging.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.staging.length * 2));
-      this.staging.copy(grown, 0, 0, this.stagingLen);
-      this.staging = grown;
-    }
-    this.stagingLen = encodeRecordInto(this.staging, this.stagingLen, zxid, payload);
+    this.pending.append(zxid, payload);
     this.last = zxid;
     this.stats.appends++;
   }
@@ -302,22 +289,19 @@ export class TxnLog {
   }
 
   private async writeStaged(): Promise<number> {
-    if (this.stagingLen === 0) return this.durable;
-    const data = this.staging.subarray(0, this.stagingLen);
+    if (this.pending.bytes === 0) return this.durable;
+    const firstZxid = this.pending.firstZxid();
     const batchLast = this.last;
-    const written = this.staging;
-    this.staging = this.spare ?? Buffer.allocUnsafe(INITIAL_STAGING);
-    this.spare = null;
-    this.stagingLen = 0;
+    const data = this.pending.take();
     try {
       let created = false;
       if (!this.cur) {
-        this.cur = await this.createFile(readU64(data, 8));
+        this.cur = await this.createFile(firstZxid);
         created = true;
       }
       const cur = this.cur;
-      const bufs = created ? [encodeLogHeader(cur.file.zxid), data] : [data];
-      const total = (created ? LOG_HEADER_SIZE : 0) + data.length;
+      const bufs = created ? [encodeLogHeader(cur.file.zxid), ...data] : data;
+      const total = bufs.reduce((n, b) => n + b.length, 0);
       const writeAt = created ? 0 : cur.end;
       await this.reserve(cur, writeAt + total);
       await writeFully(cur.h, bufs, writeAt);
@@ -343,7 +327,7 @@ export class TxnLog {
       this.logger.error(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
       throw e;
     }
-    if (written.length <= MAX_SPARE) this.spare = written;
+    this.pending.recycle(data);
     return this.durable;
   }
 
@@ -380,17 +364,9 @@ export class TxnLog {
 
   private async doTruncate(zxid: number): Promise<void> {
     if (!Number.isSafeInteger(zxid) || zxid < 0) throw new RangeError(`invalid zxid ${zxid}`);
-    if (this.stagingLen > 0) {
-      let off = 0;
-      let kept = 0;
-      while (off < this.stagingLen) {
-        const z = readU64(this.staging, off + 8);
-        if (z > zxid) break;
-        kept = z;
-        off += RECORD_HEADER_SIZE + this.staging.readUInt32BE(off + 4);
-      }
-      this.stagingLen = off;
-      if (off > 0) {
+    if (this.pending.bytes > 0) {
+      const kept = this.pending.truncateAfter(zxid);
+      if (kept !== null) {
         // Buffered records at or below zxid remain, so the disk holds only smaller ones.
         this.last = kept;
         return;
