@@ -204,6 +204,11 @@ export class JuteWriter {
   discard(): void {
     this.pos = this.start;
   }
+
+  /** Drops what was written after `mark` (a value `beginFrame` returned). */
+  rewind(mark: number): void {
+    this.pos = this.start + mark;
+  }
 }
 
 export interface JuteReaderOptions {
@@ -213,6 +218,11 @@ export interface JuteReaderOptions {
   end?: number;
   /** The largest buffer or string length accepted (default `jute.maxbuffer`, 0xfffff). */
   maxLength?: number;
+  /**
+   * Return buffers as views into the input instead of copies (default
+   * false). Faster, but a kept view keeps the whole input alive.
+   */
+  views?: boolean;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -232,6 +242,7 @@ export class JuteReader {
   private readonly end: number;
   private p: number;
   readonly maxLength: number;
+  private readonly views: boolean;
 
   constructor(bytes: Uint8Array, options?: JuteReaderOptions) {
     this.buf = asBuffer(bytes);
@@ -244,6 +255,7 @@ export class JuteReader {
     this.p = offset;
     this.end = end;
     this.maxLength = options?.maxLength ?? DEFAULT_JUTE_MAXBUFFER;
+    this.views = options?.views ?? false;
   }
 
   /** Current position, relative to the start of the range. */
@@ -311,13 +323,15 @@ export class JuteReader {
     return len;
   }
 
-  /** A buffer, copied into a Uint8Array of its own; `null` for length -1. */
+  /** A buffer, copied into a Uint8Array of its own (unless `views`); `null` for length -1. */
   readBuffer(): Uint8Array | null {
     const len = this.readLength('buffer');
     if (len === -1) return null;
     const p = this.p;
     this.p = p + len;
-    return new Uint8Array(this.buf.subarray(p, p + len));
+    const b = this.buf;
+    if (this.views) return new Uint8Array(b.buffer, b.byteOffset + p, len);
+    return new Uint8Array(b.subarray(p, p + len));
   }
 
   /** A ustring (UTF-8; malformed sequences become U+FFFD); `null` for length -1. */

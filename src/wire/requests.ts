@@ -149,7 +149,7 @@ export function writeRequestFrame(w: JuteWriter, header: RequestHeader, req: Req
   try {
     writeRequest(w, header, req);
   } catch (e) {
-    w.discard();
+    w.rewind(mark);
     throw e;
   }
   w.endFrame(mark);

@@ -167,7 +167,7 @@ export function writeReplyFrame(w: JuteWriter, header: ReplyHeader, res?: Respon
   try {
     writeReply(w, header, res);
   } catch (e) {
-    w.discard();
+    w.rewind(mark);
     throw e;
   }
   w.endFrame(mark);

@@ -122,6 +122,14 @@ describe('JuteWriter / JuteReader primitives', () => {
     expect(out).toBeInstanceOf(Uint8Array);
   });
 
+  it('with `views`, buffers are views into the input', () => {
+    const src = Buffer.from('0000000361626300', 'hex');
+    const out = new JuteReader(src, { views: true }).readBuffer()!;
+    expect(out).toEqual(Uint8Array.of(0x61, 0x62, 0x63));
+    src[4] = 0x7a;
+    expect(out[0]).toBe(0x7a);
+  });
+
   it('reads within the given range only', () => {
     const src = Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3);
     const r = new JuteReader(src, { offset: 4, end: 8 });
