@@ -246,6 +246,24 @@ describe('group commit', () => {
     await log.close();
   });
 
+  it('warns when an fdatasync takes longer than fsyncWarningMs, and counts syncs', async () => {
+    const dir = await tempDir();
+    const proto = await fileHandleProto(dir);
+    const original = proto.datasync;
+    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      await new Promise((r) => setTimeout(r, 25));
+      return original.call(this);
+    });
+    const opts = options({ forceSync: true, fsyncWarningMs: 10 });
+    const log = await TxnLog.open(dir, opts);
+    log.append(rec(1));
+    await log.flush();
+    expect(opts.logger.lines.filter((l) => l.includes('WARN') && l.includes('fdatasync of log.1 took'))).toHaveLength(1);
+    expect(log.stats.syncs).toBe(1);
+    expect(log.stats.syncMsMax).toBeGreaterThanOrEqual(20);
+    await log.close();
+  });
+
   it('does not fdatasync without forceSync', async () => {
     const dir = await tempDir();
     const spy = vi.spyOn(await fileHandleProto(dir), 'datasync');
