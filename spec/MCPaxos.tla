@@ -1,10 +1,7 @@
 ------------------------------ MODULE MCPaxos ------------------------------
-(* Model of Paxos.tla for TLC: majority quorums, symmetric acceptors and   *)
-(* values, and a broken variant that must be rejected.                     *)
+(* Model of Paxos.tla for TLC: symmetric acceptors and values (the cfgs    *)
+(* use majority quorums), and a broken variant that must be rejected.     *)
 EXTENDS Paxos, TLC
-
-\* Any two majorities of the acceptors intersect.
-Majorities == {Q \in SUBSET Acceptor : 2 * Cardinality(Q) > Cardinality(Acceptor)}
 
 \* Acceptors and values are interchangeable: quorums are all majorities and
 \* no action singles out one acceptor or value.
