@@ -28,6 +28,8 @@ interface NodeRecord {
 export interface PrepOptions {
   /** TTL nodes are allowed only with extendedTypesEnabled. */
   extendedTypesEnabled: boolean;
+  /** reconfigEnabled: without it reconfig is ReconfigDisabled; a standalone server cannot reconfigure anyway. */
+  reconfigEnabled?: boolean;
 }
 
 class PrepFailure {
@@ -262,7 +264,7 @@ export class Prep {
         return { kind: 'check', path, version: req.version };
       }
       case OpCode.reconfig:
-        throw new PrepFailure(ErrorCode.ReconfigDisabled);
+        throw new PrepFailure(this.options.reconfigEnabled ? ErrorCode.Unimplemented : ErrorCode.ReconfigDisabled);
       default:
         throw new PrepFailure(ErrorCode.BadArguments);
     }

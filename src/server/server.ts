@@ -101,6 +101,7 @@ export class ZkServer implements ConnectionHost {
           minSessionTimeout: config.minSessionTimeout,
           maxSessionTimeout: config.maxSessionTimeout,
           extendedTypesEnabled: config.extendedTypesEnabled,
+          reconfigEnabled: config.reconfigEnabled,
           containerCheckIntervalMs: config.containerCheckIntervalMs,
           containerMaxPerMinute: config.containerMaxPerMinute,
           containerMaxNeverUsedIntervalMs: config.containerMaxNeverUsedIntervalMs,

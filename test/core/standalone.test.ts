@@ -72,6 +72,11 @@ describe('znode basics', () => {
     expect(h.call(c, { type: OpCode.reconfig, joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1 }).err).toBe(
       ErrorCode.ReconfigDisabled,
     );
+    const enabled = new Harness({ reconfigEnabled: true });
+    const e = enabled.session();
+    expect(enabled.call(e, { type: OpCode.reconfig, joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1 }).err).toBe(
+      ErrorCode.Unimplemented,
+    );
     // a failed write still uses a zxid, as in ZooKeeper
     const before = h.db.lastZxid;
     h.call(c, create('/x'));
