@@ -7,6 +7,7 @@
 import { type ACL, type Id, type Request, CreateMode, ErrorCode, OpCode, Perms } from '../wire/protocol.js';
 import { fixupAcl, permits } from './acl.js';
 import { isValidPath, parentOf, sequenceSuffix } from './path.js';
+import { StatsTrack, limitPath, maxQuotaPrefix, statPath } from './quota.js';
 import { CONTAINER_OWNER, DataTree, MAX_TTL, kindOf, ttlOwner } from './tree.js';
 import type { MultiOp, Txn, TxnBody, TxnHeader } from './txn.js';
 
@@ -30,6 +31,8 @@ export interface PrepOptions {
   extendedTypesEnabled: boolean;
   /** reconfigEnabled: without it reconfig is ReconfigDisabled; a standalone server cannot reconfigure anyway. */
   reconfigEnabled?: boolean;
+  /** zookeeper.enforceQuota: a write past a hard quota limit fails with QuotaExceeded. */
+  enforceQuota?: boolean;
 }
 
 class PrepFailure {
@@ -240,6 +243,8 @@ export class Prep {
         if (!isValidPath(path)) throw new PrepFailure(ErrorCode.BadArguments);
         const node = this.record(path);
         if (!permits(node.acl, Perms.WRITE, ids)) throw new PrepFailure(ErrorCode.NoAuth);
+        const old = this.tree.get(path)?.data;
+        this.checkQuota(path, (req.data?.length ?? 0) - (old?.length ?? 0), 0);
         const version = checkVersion(node.stat!.version, req.version);
         this.addChange({ ...node, zxid: hdr.zxid, stat: { ...node.stat!, version } });
         return { kind: 'setData', path, data: req.data, version };
@@ -268,6 +273,19 @@ export class Prep {
       default:
         throw new PrepFailure(ErrorCode.BadArguments);
     }
+  }
+
+  /** Hard quota limits, checked against the tree as ZooKeeper does; soft limits only inform. */
+  private checkQuota(path: string, bytes: number, count: number): void {
+    if (!this.options.enforceQuota) return;
+    const prefix = maxQuotaPrefix(this.tree.quotas, path);
+    if (prefix === null) return;
+    const limits = StatsTrack.parse(this.tree.get(limitPath(prefix))?.data ?? null);
+    const current = StatsTrack.parse(this.tree.get(statPath(prefix))?.data ?? null);
+    const hardCount = limits.get('countHardLimit');
+    const hardBytes = limits.get('byteHardLimit');
+    if (count !== 0 && hardCount > -1 && current.get('count') + count > hardCount) throw new PrepFailure(ErrorCode.QuotaExceeded);
+    if (bytes !== 0 && hardBytes > -1 && current.get('bytes') + bytes > hardBytes) throw new PrepFailure(ErrorCode.QuotaExceeded);
   }
 
   private create(
@@ -305,6 +323,7 @@ export class Prep {
     const path = sequential ? requestedPath + sequenceSuffix(parentCVersion) : requestedPath;
     if (this.lookup(path) !== null) throw new PrepFailure(ErrorCode.NodeExists);
     if (kindOf(parent.stat!.ephemeralOwner) === 'ephemeral') throw new PrepFailure(ErrorCode.NoChildrenForEphemerals);
+    this.checkQuota(path, data?.length ?? 0, 1);
     const newCVersion = parentCVersion + 1;
     const ephemeralOwner = container ? CONTAINER_OWNER : isTtl ? ttlOwner(ttl) : ephemeral ? sessionId : 0n;
     this.addChange({

@@ -96,6 +96,7 @@ export function decodeSnapshot(bytes: Uint8Array): Database {
   r.expectEnd('snapshot');
   // drop the references taken while reading the ACL table
   for (const i of aclIndex.values()) tree.acls.unref(i);
+  tree.setupQuotas();
   tree.lastProcessedZxid = zxid;
   return db;
 }

@@ -6,6 +6,7 @@
 import { type ACL, type Stat, EventType } from '../wire/protocol.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { nameOf, parentOf } from './path.js';
+import { LIMIT_NODE, QUOTA_ROOT, STAT_NODE, StatsTrack, maxQuotaPrefix, quotaTarget, statPath } from './quota.js';
 import { type WatcherId, Watches } from './watches.js';
 
 /** ephemeralOwner of a container node. */
@@ -149,6 +150,8 @@ export class DataTree {
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   readonly watches = new Watches();
+  /** paths that have a quota (a zookeeper_limits node under /zookeeper/quota) */
+  readonly quotas = new Set<string>();
   /** zxid of the last transaction applied. */
   lastProcessedZxid = 0;
   /** Sum of data lengths plus path lengths, as ZooKeeper's approximate data size. */
@@ -261,6 +264,12 @@ export class DataTree {
         set.add(path);
       }
     }
+    if (parentPath.startsWith(QUOTA_ROOT + '/')) {
+      const name = nameOf(path);
+      if (name === LIMIT_NODE) this.quotas.add(quotaTarget(parentPath));
+      else if (name === STAT_NODE) this.recountQuota(quotaTarget(parentPath));
+    }
+    this.quotaChange(path, data === null ? 0 : data.length, 1);
     this.fire(this.watches.data, EventType.NodeCreated, path, zxid, node, true, null);
     this.fire(this.watches.child, EventType.NodeChildrenChanged, parentPath, zxid, parent, false, null);
     return node;
@@ -289,6 +298,8 @@ export class DataTree {
         }
       }
     }
+    if (parentPath.startsWith(QUOTA_ROOT + '/') && nameOf(path) === LIMIT_NODE) this.quotas.delete(quotaTarget(parentPath));
+    this.quotaChange(path, -(node.data === null ? 0 : node.data.length), -1);
     const reached = this.fire(this.watches.data, EventType.NodeDeleted, path, zxid, node, true, null);
     this.fire(this.watches.child, EventType.NodeDeleted, path, zxid, node, false, reached);
     this.fire(this.watches.child, EventType.NodeChildrenChanged, parentPath, zxid, parent, false, null);
@@ -298,7 +309,9 @@ export class DataTree {
   setData(path: string, data: Uint8Array | null, version: number, zxid: number, time: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
-    this.dataSize += (data === null ? 0 : data.length) - (node.data === null ? 0 : node.data.length);
+    const diff = (data === null ? 0 : data.length) - (node.data === null ? 0 : node.data.length);
+    this.dataSize += diff;
+    this.quotaChange(path, diff, 0);
     node.data = data;
     node.version = version;
     node.mzxid = zxid;
@@ -315,6 +328,62 @@ export class DataTree {
     this.acls.unref(old);
     node.aversion = aversion;
     return node;
+  }
+
+  // ------------------------------------------------------------- quotas
+
+  /** Keeps the stats node of the quota covering `path` current. */
+  private quotaChange(path: string, bytes: number, count: number): void {
+    const prefix = maxQuotaPrefix(this.quotas, path);
+    if (prefix === null) return;
+    const node = this.nodes.get(statPath(prefix));
+    if (!node) return;
+    const t = StatsTrack.parse(node.data);
+    t.set('count', t.get('count') + count);
+    t.set('bytes', t.get('bytes') + bytes);
+    this.replaceData(node, t.toBytes());
+  }
+
+  /** Counts the nodes and data bytes under a quota'd path into its stats node. */
+  recountQuota(path: string): void {
+    const node = this.nodes.get(statPath(path));
+    if (!node) return;
+    let count = 0;
+    let bytes = 0;
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const n = this.nodes.get(p);
+      if (!n) continue;
+      count++;
+      bytes += n.data === null ? 0 : n.data.length;
+      if (n.children) for (const c of n.children) stack.push(p === '/' ? '/' + c : p + '/' + c);
+    }
+    const t = new StatsTrack();
+    t.set('count', count);
+    t.set('bytes', bytes);
+    this.replaceData(node, t.toBytes());
+  }
+
+  /** After loading a snapshot: find every quota and recount it. */
+  setupQuotas(): void {
+    this.quotas.clear();
+    const stack = [QUOTA_ROOT];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const n = this.nodes.get(p);
+      if (!n?.children) continue;
+      for (const c of n.children) {
+        if (c === LIMIT_NODE && p !== QUOTA_ROOT) this.quotas.add(quotaTarget(p));
+        else stack.push(p + '/' + c);
+      }
+    }
+    for (const q of this.quotas) this.recountQuota(q);
+  }
+
+  private replaceData(node: ZNode, data: Uint8Array): void {
+    this.dataSize += data.length - (node.data === null ? 0 : node.data.length);
+    node.data = data;
   }
 
   private fire(

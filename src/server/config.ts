@@ -135,6 +135,8 @@ export const ServerConfigC = t.readonly(
     /** `user:base64(sha1(user:password))` that is granted every permission, or null. */
     superDigest: t.union([t.string, t.null]),
     extendedTypesEnabled: t.boolean,
+    /** zookeeper.enforceQuota: hard quota limits reject writes with QuotaExceeded. */
+    enforceQuota: t.boolean,
     reconfigEnabled: t.boolean,
     peerType: PeerTypeC,
     standaloneEnabled: t.boolean,
@@ -307,6 +309,7 @@ const ACTED_PROPERTY_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries
   'znode.container.checkIntervalMs': acted(c(JavaDecodedInt)),
   'znode.container.maxPerMinute': acted(c(JavaDecodedInt)),
   'znode.container.maxNeverUsedIntervalMs': acted(c(JavaDecodedLong)),
+  enforceQuota: acted(c(JavaBoolean)),
 }));
 
 /** ZooKeeper settings (documented in its administrator's guide) that we accept and ignore. */
@@ -320,7 +323,7 @@ const IGNORED_PROPERTY_KEYS: ReadonlySet<string> = new Set([
   'connectionDropDecrease', 'connectionDecreaseRatio', 'connection_throttle_weight_enabled',
   'connection_throttle_global_session_weight', 'connection_throttle_local_session_weight',
   'connection_throttle_renew_session_weight', 'serverCnxnFactory', 'flushDelay', 'maxWriteQueuePollTime',
-  'maxBatchSize', 'enforceQuota', 'requestThrottleLimit', 'requestThrottleStallTime', 'requestThrottleDropStale',
+  'maxBatchSize', 'requestThrottleLimit', 'requestThrottleStallTime', 'requestThrottleDropStale',
   'requestStaleLatencyCheck', 'requestStaleConnectionCheck', 'request_throttler.shutdownTimeout',
   'advancedFlowControlEnabled', 'enableEagerACLCheck', 'maxConcurrentSnapSyncs', 'maxConcurrentDiffSyncs',
   'digest.enabled', 'snapshot.compression.method', 'snapshot.trust.empty', 'audit.enable', 'audit.impl.class',
@@ -713,6 +716,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
 
   // Switches
   const extendedTypesEnabled = boolSetting(r, r.props, 'extendedTypesEnabled', JavaBoolean, false);
+  const enforceQuota = boolSetting(r, r.props, 'enforceQuota', JavaBoolean, false);
   const reconfigEnabled = boolSetting(r, r.peer, 'reconfigEnabled', JavaBoolean, false);
   if (reconfigEnabled) {
     const s = r.peer.get('reconfigEnabled')!;
@@ -825,6 +829,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
     authProviders: providers,
     superDigest,
     extendedTypesEnabled,
+    enforceQuota,
     reconfigEnabled,
     peerType,
     standaloneEnabled,

@@ -102,6 +102,7 @@ export class ZkServer implements ConnectionHost {
           maxSessionTimeout: config.maxSessionTimeout,
           extendedTypesEnabled: config.extendedTypesEnabled,
           reconfigEnabled: config.reconfigEnabled,
+          enforceQuota: config.enforceQuota,
           containerCheckIntervalMs: config.containerCheckIntervalMs,
           containerMaxPerMinute: config.containerMaxPerMinute,
           containerMaxNeverUsedIntervalMs: config.containerMaxNeverUsedIntervalMs,

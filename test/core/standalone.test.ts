@@ -469,3 +469,52 @@ describe('sessions and ordering', () => {
     expect(h.core.tracker.get(h.sessionId(c))).toBeUndefined();
   });
 });
+
+describe('quotas', () => {
+  const setQuota = (h: Harness, c: number, path: string, limits: string) => {
+    h.ok(c, create('/zookeeper/quota' + path));
+    h.ok(c, create(`/zookeeper/quota${path}/zookeeper_limits`, limits));
+    h.ok(c, create(`/zookeeper/quota${path}/zookeeper_stats`, 'count=0,bytes=0'));
+  };
+  const stats = (h: Harness, c: number, path: string) => {
+    const r = h.ok(c, getData(`/zookeeper/quota${path}/zookeeper_stats`));
+    return r.kind === 'data' ? dec(r.data) : '';
+  };
+
+  it('keeps the stats node of a quota current as the subtree changes', () => {
+    const h = new Harness();
+    const c = h.session();
+    h.ok(c, create('/q', 'abc'));
+    h.ok(c, create('/q/x', '12345'));
+    setQuota(h, c, '/q', 'count=10,bytes=-1');
+    expect(stats(h, c, '/q')).toBe('count=2,bytes=8');
+    h.ok(c, create('/q/y', 'zz'));
+    h.ok(c, setData('/q/x', '1'));
+    expect(stats(h, c, '/q')).toBe('count=3,bytes=6');
+    h.ok(c, del('/q/y'));
+    expect(stats(h, c, '/q')).toBe('count=2,bytes=4');
+    h.ok(c, create('/other', 'not counted'));
+    expect(stats(h, c, '/q')).toBe('count=2,bytes=4');
+    // soft limits only inform: going past count=10 is allowed
+    for (let i = 0; i < 10; i++) h.ok(c, create(`/q/n${i}`));
+    expect(stats(h, c, '/q')).toBe('count=12,bytes=4');
+  });
+
+  it('rejects writes past a hard limit with QuotaExceeded when enforcement is on', () => {
+    const h = new Harness({ enforceQuota: true });
+    const c = h.session();
+    h.ok(c, create('/h'));
+    setQuota(h, c, '/h', 'count=-1,bytes=-1=;byteHardLimit=10;countHardLimit=3');
+    h.ok(c, create('/h/a', '1234'));
+    h.ok(c, create('/h/b'));
+    expect(h.call(c, create('/h/c')).err).toBe(ErrorCode.QuotaExceeded);
+    expect(h.call(c, setData('/h/a', '12345678901')).err).toBe(ErrorCode.QuotaExceeded);
+    h.ok(c, setData('/h/a', '1234567890'));
+    const off = new Harness();
+    const c2 = off.session();
+    off.ok(c2, create('/h'));
+    setQuota(off, c2, '/h', 'count=-1,bytes=-1=;countHardLimit=1');
+    off.ok(c2, create('/h/a'));
+    off.ok(c2, create('/h/b'));
+  });
+});
