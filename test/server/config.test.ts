@@ -134,6 +134,7 @@ describe('defaults', () => {
       authProviders: [],
       superDigest: null,
       extendedTypesEnabled: false,
+      enforceQuota: false,
       reconfigEnabled: false,
       peerType: 'participant',
       standaloneEnabled: true,
