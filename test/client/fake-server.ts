@@ -40,6 +40,8 @@ export class FakeConnection {
   /** socket reads that carried at least one request */
   dataEvents = 0;
   connect: ConnectRequest | undefined;
+  /** the session id the handshake answered with */
+  sessionId = 0n;
 
   constructor(readonly socket: Socket) {}
 
@@ -101,6 +103,7 @@ export class FakeServer {
               conn.connect = c;
               const expired = opts.expired?.has(c.sessionId) ?? false;
               const sessionId = c.sessionId === 0n ? fake.nextSession++ : c.sessionId;
+              conn.sessionId = expired ? 0n : sessionId;
               socket.write(
                 encodeConnectResponse({
                   protocolVersion: 0,
