@@ -38,22 +38,25 @@ function measure(name: string, n: number, fn: (i: number) => unknown, per = 1): 
   console.log(`${name.padEnd(58)} ${(perSec / 1e6).toFixed(2).padStart(6)} M/s ${(ns / items).toFixed(0).padStart(6)} ns each`);
 }
 
+/** Frames arrive as Buffers (views of socket chunks); give the decoders the same. */
+const asReceived = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset + 4, b.length - 4);
+
 const N = 1_000_000;
 const w = new JuteWriter();
 
 measure('encode GetDataResponse (1 KB) reply frame', N, (i) =>
   encodeReply({ xid: i, zxid: 0x100000f03, err: 0 }, getDataResponse, w),
 );
-const replyFrame = encodeReply({ xid: 1, zxid: 0x100000f03, err: 0 }, getDataResponse).subarray(4);
+const replyFrame = asReceived(encodeReply({ xid: 1, zxid: 0x100000f03, err: 0 }, getDataResponse));
 measure('decode GetDataResponse (1 KB) reply', N, () => decodeReply(OpCode.getData, new JuteReader(replyFrame)));
 
 const getDataReq = { type: OpCode.getData, path, watch: false } as const;
 measure('encode getData request frame', N, (i) => encodeRequest({ xid: i, type: OpCode.getData }, getDataReq, w));
-const reqFrame = encodeRequest({ xid: 1, type: OpCode.getData }, getDataReq).subarray(4);
+const reqFrame = asReceived(encodeRequest({ xid: 1, type: OpCode.getData }, getDataReq));
 measure('decode getData request', N, () => decodeRequestFrame(new JuteReader(reqFrame)));
 
 const setDataReq = { type: OpCode.setData, path, data: data1k, version: -1 } as const;
-const setFrame = encodeRequest({ xid: 1, type: OpCode.setData }, setDataReq).subarray(4);
+const setFrame = asReceived(encodeRequest({ xid: 1, type: OpCode.setData }, setDataReq));
 measure('decode setData request (1 KB)', N, () => decodeRequestFrame(new JuteReader(setFrame)));
 measure('encode setData response (Stat) reply frame', N, (i) =>
   encodeReply({ xid: i, zxid: 0x100000f03, err: 0 }, { kind: 'stat', stat }, w),
@@ -62,7 +65,8 @@ measure('encode setData response (Stat) reply frame', N, (i) =>
 // 64 getData requests per chunk through the frame decoder, then decoded.
 const batchWriter = new JuteWriter(1 << 20);
 for (let i = 0; i < 64; i++) writeRequestFrame(batchWriter, { xid: i, type: OpCode.getData }, getDataReq);
-const chunk = batchWriter.finish();
+const batch = batchWriter.finish();
+const chunk = Buffer.from(batch.buffer, batch.byteOffset, batch.length);
 const fd = new FrameDecoder();
 measure(
   'frame split + decode of getData requests, 64 per chunk',
