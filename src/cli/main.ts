@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// verikeeper's command line: `start-foreground [zoo.cfg]` runs a server,
+// `shell -server host:port` is the interactive client.
+
+import { ConfigError, loadConfig } from '../server/config.js';
+import { createLogger } from '../server/log.js';
+import { ZkServer } from '../server/server.js';
+import { StorageError } from '../server/storage/errors.js';
+import { serverFourLetterWord } from '../server/fourletter-context.js';
+import { packageVersion } from '../server/version.js';
+
+
+const USAGE = `usage: verikeeper <command> [args]
+  start-foreground [zoo.cfg]   run a server in the foreground (no argument: the embedded
+                               default, standalone on 127.0.0.1:2181 with data under ./data)
+  shell -server host:port [cmd args...]
+                               the interactive shell (ls, get, set, create, delete, deleteall, stat, quit, ...)
+  version                      print the version`;
+
+async function startForeground(args: string[]): Promise<number> {
+  const log = createLogger('verikeeper');
+  if (args.length > 1) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  let server: ZkServer;
+  try {
+    const { config } = loadConfig(args[0], { logger: log.child('config') });
+    if (config.mode !== 'standalone') {
+      log.error(`${config.source ?? 'the configuration'} describes an ensemble of ${config.servers.length} servers; this build runs standalone servers only`);
+      return 1;
+    }
+    server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
+    const { host, port } = server.address();
+    log.info(
+      `started verikeeper ${packageVersion()} standalone on ${host}:${port}, data in ${config.dataDir}` +
+        (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '') +
+        `, zxid 0x${server.core.db.lastZxid.toString(16)}`,
+    );
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof StorageError) {
+      log.error(e.message);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      log.error(`cannot listen on the client port: ${err.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`stopping on ${signal}`);
+      server.stop().then(
+        () => {
+          log.info('stopped');
+          resolve(0);
+        },
+        (e: Error) => {
+          log.error(`error while stopping: ${e.message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start-foreground':
+      return startForeground(rest);
+    case 'shell': {
+      const { shellMain } = await import('./shell.js');
+      return shellMain(rest);
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write(packageVersion() + '\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command '${cmd}'\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`${new Date().toISOString()} ERROR [verikeeper] ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
