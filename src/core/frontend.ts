@@ -68,6 +68,8 @@ interface Pending {
   zxid: number;
   result: ApplyResult | null;
   err: number;
+  /** close the connection once this is answered (ZooKeeper does so after Unimplemented) */
+  closeAfter?: string;
 }
 
 export interface Conn {
@@ -81,7 +83,7 @@ export interface Conn {
   queue: Pending[];
   head: number;
   /** requests that arrived before the session existed */
-  early: Array<{ xid: number; req: Request; now: number } | { xid: number; type: number; err: number }>;
+  early: Array<{ xid: number; req: Request; now: number } | { xid: number; type: number; err: number; closeReason: string | undefined }>;
   lastZxid: number;
 }
 
@@ -191,7 +193,7 @@ export class Frontend {
     c.early = [];
     for (const e of early) {
       if ('req' in e) this.request(c.id, e.xid, e.req, e.now);
-      else this.reject(c.id, e.xid, e.type, e.err);
+      else this.reject(c.id, e.xid, e.type, e.err, e.closeReason);
     }
   }
 
@@ -226,9 +228,9 @@ export class Frontend {
       case OpCode.createTTL:
       case OpCode.createContainer:
       case OpCode.delete:
+      case OpCode.deleteContainer:
       case OpCode.setData:
       case OpCode.setACL:
-      case OpCode.check:
       case OpCode.multi:
       case OpCode.reconfig:
         this.push(c, { xid, type, req, wait: 'write', zxid: 0, result: null, err: 0 });
@@ -242,21 +244,32 @@ export class Frontend {
       case OpCode.sync:
         this.enqueue(c, { xid, type, req, wait: 'sync', zxid: this.writes.syncPoint(), result: null, err: 0 });
         return;
+      case OpCode.check:
+        // valid inside a multi, but not a request ZooKeeper serves on its own
+        this.reject(conn, xid, type, ErrorCode.Unimplemented, `request type ${type} is not served`);
+        return;
       default:
         this.enqueue(c, { xid, type, req, wait: 'read', zxid: 0, result: null, err: 0 });
     }
   }
 
-  /** A request that cannot be served (it did not parse, or its opcode is unknown): answered with `err`, in order. */
-  reject(conn: ConnId, xid: number, type: number, err: number): void {
+  /**
+   * A request that cannot be served (it did not parse, or its opcode is
+   * unknown): answered with `err`, in order; with `closeReason` the
+   * connection is closed after the answer, as ZooKeeper does after
+   * Unimplemented.
+   */
+  reject(conn: ConnId, xid: number, type: number, err: number, closeReason?: string): void {
     const c = this.conns.get(conn);
     if (!c) return;
     if (c.state === 'creating') {
-      c.early.push({ xid, type, err });
+      c.early.push({ xid, type, err, closeReason });
       return;
     }
     if (c.state !== 'open') return;
-    this.enqueue(c, { xid, type, req: null, wait: 'read', zxid: 0, result: null, err });
+    const p: Pending = { xid, type, req: null, wait: 'read', zxid: 0, result: null, err };
+    if (closeReason !== undefined) p.closeAfter = closeReason;
+    this.enqueue(c, p);
   }
 
   private push(c: Conn, p: Pending): void {
@@ -292,6 +305,10 @@ export class Frontend {
     const zxid = this.db.lastZxid;
     if (p.err !== 0) {
       this.fx.reply(c.id, p.xid, zxid, p.err, p.type, undefined);
+      if (p.closeAfter !== undefined) {
+        c.state = 'closing';
+        this.fx.close(c.id, p.closeAfter);
+      }
       return;
     }
     if (p.wait === 'write') {

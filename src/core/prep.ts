@@ -124,19 +124,7 @@ export class Prep {
 
   /** Deletes an empty container or an expired TTL node (a request of the server itself). */
   deleteContainer(path: string, time: number): Txn {
-    const hdr = this.header(0n, 0, OpCode.deleteContainer, time);
-    try {
-      const node = this.record(path);
-      if (node.childCount > 0) throw new PrepFailure(ErrorCode.NotEmpty);
-      const kind = kindOf(node.stat!.ephemeralOwner);
-      if (kind !== 'container' && kind !== 'ttl') throw new PrepFailure(ErrorCode.BadVersion);
-      this.removeChild(hdr.zxid, path);
-      return { hdr, body: { kind: 'delete', path } };
-    } catch (e) {
-      if (!(e instanceof PrepFailure)) throw e;
-      hdr.type = OpCode.error;
-      return { hdr, body: { kind: 'error', err: e.err } };
-    }
+    return this.write(0n, 0, { type: OpCode.deleteContainer, path, version: -1 }, [], time);
   }
 
   // ---------------------------------------------------------------- records
@@ -235,6 +223,17 @@ export class Prep {
         const node = this.record(path);
         checkVersion(node.stat!.version, req.version);
         if (node.childCount > 0) throw new PrepFailure(ErrorCode.NotEmpty);
+        this.removeChild(hdr.zxid, path);
+        return { kind: 'delete', path };
+      }
+      case OpCode.deleteContainer: {
+        // as in ZooKeeper: no ACL check, only empty containers and TTL nodes
+        const path = req.path;
+        if (!isValidPath(path) || DataTree.isSpecialPath(path)) throw new PrepFailure(ErrorCode.BadArguments);
+        const node = this.record(path);
+        if (node.childCount > 0) throw new PrepFailure(ErrorCode.NotEmpty);
+        const kind = kindOf(node.stat!.ephemeralOwner);
+        if (kind !== 'container' && kind !== 'ttl') throw new PrepFailure(ErrorCode.BadVersion);
         this.removeChild(hdr.zxid, path);
         return { kind: 'delete', path };
       }

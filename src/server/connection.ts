@@ -27,7 +27,7 @@ export interface ConnectionHost {
   handshake(conn: ClientConnection, req: ReturnType<typeof decodeConnectRequest>): void;
   request(conn: ClientConnection, xid: number, req: Request): void;
   /** A request that cannot be served (bad record, unknown opcode): answered in order with `err`. */
-  reject(conn: ClientConnection, xid: number, type: number, err: number): void;
+  reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void;
   auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void;
   /** Output is waiting: flush it at the end of the current batch. */
   dirty(conn: ClientConnection): void;
@@ -204,8 +204,7 @@ export class ClientConnection {
       r.expectEnd(`request ${type}`);
     } catch (e) {
       if (e instanceof UnknownOpcodeError) {
-        this.host.log.warn(`${this.describe()}: request of unknown type ${type}`);
-        this.host.reject(this, xid, type, ErrorCode.Unimplemented);
+        this.host.reject(this, xid, type, ErrorCode.Unimplemented, `request of unknown type ${type}`);
         return;
       }
       if (e instanceof JuteError) {

@@ -202,8 +202,8 @@ export class ZkServer implements ConnectionHost {
     this.afterInput();
   }
 
-  reject(conn: ClientConnection, xid: number, type: number, err: number): void {
-    this.core.frontend.reject(conn.id, xid, type, err);
+  reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void {
+    this.core.frontend.reject(conn.id, xid, type, err, closeReason);
     this.afterInput();
   }
 

@@ -459,6 +459,23 @@ describe('sessions and ordering', () => {
     expect(h.closed.get(77)).toMatch(/has seen zxid/);
   });
 
+  it('answers a lone check Unimplemented and closes the connection, as ZooKeeper does', () => {
+    const h = new Harness();
+    const c = h.session();
+    expect(h.call(c, { type: OpCode.check, path: '/', version: -1 }).err).toBe(ErrorCode.Unimplemented);
+    expect(h.closed.get(c)).toMatch(/not served/);
+  });
+
+  it('lets a client delete an empty container, but nothing else, with deleteContainer', () => {
+    const h = new Harness();
+    const c = h.session();
+    h.ok(c, { type: OpCode.createContainer, path: '/box', data: enc(''), acl: open, flags: CreateMode.CONTAINER });
+    h.ok(c, create('/plain'));
+    expect(h.call(c, { type: OpCode.deleteContainer, path: '/plain', version: -1 }).err).toBe(ErrorCode.BadVersion);
+    h.ok(c, { type: OpCode.deleteContainer, path: '/box', version: -1 });
+    expect(h.db.tree.get('/box')).toBeUndefined();
+  });
+
   it('replies SessionExpired to requests of a closing session', () => {
     const h = new Harness();
     const c = h.session();
