@@ -50,6 +50,8 @@ model-check-full: build tlc
 integration: build debian
 
 bench: build zookeeper
+	$(NODE) dist/bench/throughput.js $(BENCH_ARGS)
+	$(NODE) dist/bench/memory.js
 
 clean:
 	rm -rf dist

@@ -1,0 +1,74 @@
+// Helpers shared by the benchmark runners: medians, number formatting,
+// markdown tables, a description of the machine, and saving raw results as
+// JSON under bench/results/ (git-ignored).
+
+import { execFileSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from './servers.js';
+
+export function median(xs: readonly number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** 12,345 for large numbers, 1.23 for small ones. */
+export function fmt(n: number, digits = 2): string {
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 100) return n.toFixed(0);
+  return n.toFixed(digits);
+}
+
+export function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / 1048576).toFixed(0)} MiB` : '–';
+}
+
+export function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function javaVersion(): string {
+  try {
+    const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split('\n')[0] ?? '';
+  } catch (e) {
+    const err = e as { stderr?: string };
+    return (err.stderr ?? '').split('\n')[0] ?? 'unknown';
+  }
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  java: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    java: javaVersion(),
+  };
+}
+
+/** Writes `data` as bench/results/<name>-<timestamp>.json; returns the path relative to the repository. */
+export async function saveResults(name: string, data: unknown): Promise<string> {
+  const dir = path.join(ROOT, 'bench/results');
+  await fsp.mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.join(dir, `${name}-${stamp}.json`);
+  await fsp.writeFile(file, JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  return path.relative(ROOT, file);
+}
