@@ -57,18 +57,26 @@ export class ZNode {
   }
 }
 
+/**
+ * The Stat a client sees, as ZooKeeper's DataNode.copyStat makes it. A node
+ * keeps in `cversion` the number of children ever created under it (the next
+ * sequence number); clients are shown the number of changes to its children,
+ * creates and deletes: 2 × creates − children still there. The owner of a
+ * container or TTL node is a marker, shown as 0.
+ */
 export function statOf(n: ZNode): Stat {
+  const numChildren = n.numChildren;
   return {
     czxid: n.czxid,
     mzxid: n.mzxid,
     ctime: n.ctime,
     mtime: n.mtime,
     version: n.version,
-    cversion: n.cversion,
+    cversion: n.cversion * 2 - numChildren,
     aversion: n.aversion,
-    ephemeralOwner: n.ephemeralOwner,
+    ephemeralOwner: kindOf(n.ephemeralOwner) === 'ephemeral' ? n.ephemeralOwner : 0n,
     dataLength: n.data === null ? 0 : n.data.length,
-    numChildren: n.numChildren,
+    numChildren,
     pzxid: n.pzxid,
   };
 }
