@@ -3,7 +3,7 @@
 // summary, writes JSON results and counterexamples to spec/results/, and
 // exits non-zero when anything differs from what the manifest expects.
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
@@ -17,7 +17,7 @@ import {
   describeExpectation,
 } from './manifest.js';
 import { type Options, USAGE, parseOptions } from './options.js';
-import { runTlc } from './run-tlc.js';
+import { type TlcInvocation, runTlc } from './run-tlc.js';
 import { type ModelResult, coverageLines, summaryLines } from './summary.js';
 import { parseTlcOutput } from './tlc-output.js';
 import { formatCounterexample, traceLength } from './trace.js';
@@ -73,7 +73,10 @@ async function checkModel(ctx: Context, m: ModelEntry): Promise<{ result: ModelR
 
   const metadir = join(ctx.statesDir, `${m.name}-${Date.now()}`);
   const simulation = m.mode !== undefined;
-  const run = await runTlc({
+  // The raw output goes to the results folder as it arrives, so that a long
+  // run can be followed with tail -f.
+  const outputFile = join(ctx.resultsDir, `${m.name}.out`);
+  const invocation: TlcInvocation = {
     java: ctx.java,
     javaOptions: ctx.javaOptions,
     jar: ctx.jar,
@@ -85,10 +88,10 @@ async function checkModel(ctx: Context, m: ModelEntry): Promise<{ result: ModelR
     checkDeadlock: checksDeadlock(m),
     ...(m.mode ? { simulate: m.mode.simulate } : {}),
     ...(m.timeoutSeconds !== undefined ? { timeoutSeconds: m.timeoutSeconds } : {}),
-  });
+  };
+  const output = openSync(outputFile, 'w');
+  const run = await runTlc(invocation, (chunk) => writeSync(output, chunk)).finally(() => closeSync(output));
   rmSync(metadir, { recursive: true, force: true });
-  const outputFile = join(ctx.resultsDir, `${m.name}.out`);
-  writeFileSync(outputFile, run.output);
 
   const report = parseTlcOutput(run.output, {
     exitCode: run.exitCode,

@@ -64,14 +64,19 @@ export interface TlcRun {
   readonly wallSeconds: number;
 }
 
-export function runTlc(inv: TlcInvocation): Promise<TlcRun> {
+/** Runs TLC; `onOutput` sees its output as it arrives (to follow a long run). */
+export function runTlc(inv: TlcInvocation, onOutput: (chunk: Buffer) => void = () => {}): Promise<TlcRun> {
   const started = process.hrtime.bigint();
   const limit = wallClockLimit(inv);
   return new Promise((resolve, reject) => {
     const child = spawn(inv.java, tlcCommandLine(inv), { cwd: inv.specDir, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    const take = (b: Buffer): void => {
+      chunks.push(b);
+      onOutput(b);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
     const timer =
