@@ -24,7 +24,8 @@ const referenceJars = path.join(repoRoot, 'tools/zookeeper-3.9.5');
 /** Whether the suites run against Apache ZooKeeper instead of verikeeper. */
 export const reference = process.env.VERIKEEPER_IT_REFERENCE === '1';
 
-export type Settings = Record<string, string | number | boolean>;
+/** zoo.cfg keys and values; null leaves a default key out */
+export type Settings = Record<string, string | number | boolean | null>;
 
 export interface StartOptions {
   /** zoo.cfg lines added to (or replacing) the defaults below. */
@@ -138,6 +139,7 @@ export class TestServer {
   private writeConfig(): void {
     const s: Settings = { ...this.settings, dataDir: this.dataDir, clientPort: this.port };
     const body = Object.entries(s)
+      .filter(([, v]) => v !== null)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join('\n');
     writeFileSync(this.cfgPath, body + '\n');
@@ -148,7 +150,7 @@ export class TestServer {
     if (reference) {
       if (!existsSync(referenceJars)) throw new Error(`Apache ZooKeeper jars are missing: run make zookeeper`);
       const props = Object.entries(this.settings)
-        .filter(([k]) => k === 'jute.maxbuffer' || k.startsWith('znode.container.'))
+        .filter(([k, v]) => v !== null && (k === 'jute.maxbuffer' || k.startsWith('znode.container.')))
         .map(([k, v]) => `-D${k}=${String(v)}`);
       proc = spawn(
         'java',
