@@ -21,6 +21,14 @@ import { PurgeScheduler } from './storage/purge.js';
 import { writeSnapshot } from './storage/snapshot.js';
 import { TxnLog } from './storage/txnlog.js';
 
+/**
+ * fdatasyncs of the transaction log allowed in flight at once. Disks serve
+ * concurrent flushes in about the time of one, so while one group commit
+ * waits for its fdatasync the next is written and synced already; a write
+ * then waits for about one fdatasync instead of up to two.
+ */
+const SYNCS_IN_FLIGHT = 2;
+
 export interface ServerOptions {
   logger: Logger;
   /** log file preallocation (bytes); ZooKeeper's preAllocSize, default 64 MiB */
@@ -45,7 +53,6 @@ export class ZkServer implements ConnectionHost {
   private ticker: NodeJS.Timeout | null = null;
   private purger: PurgeScheduler | null = null;
   private flushScheduled = false;
-  private flushing = false;
   private stopping = false;
   private failed = false;
   private sinceSnapshot = 0;
@@ -74,6 +81,7 @@ export class ZkServer implements ConnectionHost {
     try {
       txnLog = await TxnLog.open(config.dataLogDir, {
         forceSync: config.forceSync,
+        syncsInFlight: SYNCS_IN_FLIGHT,
         logger: log.child('txnlog'),
         ...(options.preAllocSize !== undefined ? { preAllocSize: options.preAllocSize } : {}),
       });
@@ -252,7 +260,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -260,24 +268,27 @@ export class ZkServer implements ConnectionHost {
     });
   }
 
-  /** One group commit: everything appended so far is written and fsynced, then applied and answered. */
+  /**
+   * One group commit: everything appended so far and not yet on its way to
+   * disk is written and fsynced, then applied and answered. Group commits
+   * overlap (the log runs up to SYNCS_IN_FLIGHT fdatasyncs at once): what is
+   * appended while one waits for its fdatasync goes to disk in the next one
+   * without waiting for it. They complete, and are answered, in zxid order.
+   */
   private async flushLog(): Promise<void> {
-    if (this.flushing || this.failed) return;
-    this.flushing = true;
+    if (this.failed || !this.txnLog.needsFlush) return;
     try {
       const zxid = await this.txnLog.flush();
+      if (this.failed) return;
       this.core.durable(zxid);
       this.flushOutput();
       if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
     } catch (e) {
+      if (this.failed) return;
       this.failed = true;
       this.log.error(`cannot write the transaction log, no more writes are acknowledged: ${(e as Error).message}`);
       void this.stop();
-      return;
-    } finally {
-      this.flushing = false;
     }
-    if (this.txnLog.lastZxid > this.txnLog.durableZxid) this.scheduleFlush();
   }
 
   /** ZooKeeper spreads snapshots of an ensemble: each takes one after snapCount/2 + random(snapCount/2) transactions. */

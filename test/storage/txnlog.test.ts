@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StorageCorruptionError, StorageError, StorageFormatError } from '../../src/server/storage/errors.js';
 import { encodeLogHeader } from '../../src/server/storage/logformat.js';
-import { TxnLog, type TxnRecord } from '../../src/server/storage/txnlog.js';
+import { TxnLog, type TxnLogOptions, type TxnRecord } from '../../src/server/storage/txnlog.js';
 import {
   encodeLogFile,
   flipBit,
@@ -289,6 +289,138 @@ describe('group commit', () => {
     await expect(log.flush()).rejects.toThrow(/EIO/);
     expect(log.durableZxid).toBe(1);
     await log.close();
+  });
+});
+
+describe('fdatasyncs in flight (syncsInFlight)', () => {
+  /** Slows datasync down by the next delay of `delays` (ms) and tracks how many run at once. */
+  async function slowSyncs(dir: string, delays: number[]): Promise<{ calls: number; maxConcurrent: number }> {
+    const proto = await fileHandleProto(dir);
+    const original = proto.datasync;
+    const seen = { calls: 0, maxConcurrent: 0 };
+    let running = 0;
+    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      const delay = delays[seen.calls++] ?? 0;
+      running++;
+      seen.maxConcurrent = Math.max(seen.maxConcurrent, running);
+      try {
+        await new Promise((r) => setTimeout(r, delay));
+        return await original.call(this);
+      } finally {
+        running--;
+      }
+    });
+    return seen;
+  }
+
+  it('starts the next flush while an earlier fdatasync runs, and reports durability in order', async () => {
+    const dir = await tempDir();
+    // the first fdatasync is slow, the second finishes long before it
+    const seen = await slowSyncs(dir, [60, 1, 1, 1]);
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2 }));
+    log.append(rec(1));
+    const order: string[] = [];
+    const first = log.flush().then((z) => (order.push(`first ${z}`), z));
+    await new Promise((r) => setTimeout(r, 15)); // the first flush is now inside its fdatasync
+    expect(log.needsFlush).toBe(false);
+    for (const r of range(2, 11)) log.append(r);
+    expect(log.needsFlush).toBe(true);
+    const second = log.flush().then((z) => (order.push(`second ${z}`), z));
+    expect(log.needsFlush).toBe(false);
+    await new Promise((r) => setTimeout(r, 20)); // the second fdatasync is done, the first is not
+    expect(log.durableZxid).toBe(0);
+    expect(await Promise.all([first, second])).toEqual([1, 11]);
+    expect(order).toEqual(['first 1', 'second 11']);
+    expect(log.durableZxid).toBe(11);
+    expect(seen.maxConcurrent).toBe(2);
+    expect(log.stats.syncs).toBe(2);
+    await log.close();
+    const again = await TxnLog.open(dir, options());
+    expect((await readAll(again)).map((r) => r.zxid)).toEqual(range(1, 11).map((r) => r.zxid));
+    await again.close();
+  });
+
+  it('keeps at most syncsInFlight fdatasyncs running; later flushes join the queued one', async () => {
+    const dir = await tempDir();
+    const seen = await slowSyncs(dir, [30, 30, 30, 30, 30]);
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2 }));
+    const flushes: Promise<number>[] = [];
+    for (let z = 1; z <= 40; z++) {
+      log.append(rec(z));
+      flushes.push(log.flush());
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const results = await Promise.all(flushes);
+    for (let i = 0; i < results.length; i++) expect(results[i]).toBeGreaterThanOrEqual(i + 1);
+    expect(seen.maxConcurrent).toBe(2);
+    // two running, one queued that every later call joins: far fewer syncs than flushes
+    expect(seen.calls).toBeLessThan(20);
+    await log.close();
+  });
+
+  it('fails every flush from the first failed fdatasync on, even one whose own fdatasync succeeded', async () => {
+    const dir = await tempDir();
+    const proto = await fileHandleProto(dir);
+    const original = proto.datasync;
+    let calls = 0;
+    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      const n = ++calls;
+      await new Promise((r) => setTimeout(r, n === 2 ? 30 : 1));
+      if (n === 2) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      return original.call(this);
+    });
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3 }));
+    log.append(rec(1));
+    expect(await log.flush()).toBe(1);
+    log.append(rec(2));
+    const failing = log.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    log.append(rec(3));
+    const later = log.flush();
+    await expect(failing).rejects.toThrow(/EIO/);
+    await expect(later).rejects.toThrow(/EIO/);
+    expect(log.durableZxid).toBe(1);
+    expect(() => log.append(rec(4))).toThrow(/EIO/);
+    await log.close();
+  });
+
+  it('reads back what was appended across overlapping flushes, rolls by size and reopenings', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ size: fc.integer({ min: 0, max: 600 }), flush: fc.boolean(), roll: fc.integer({ min: 0, max: 15 }) }), {
+          maxLength: 80,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        async (steps, syncsInFlight) => {
+          const dir = await tempDir();
+          const opts = (): TxnLogOptions => options({ forceSync: true, syncsInFlight, rollSize: 2000, preAllocSize: 1024 });
+          const log = await TxnLog.open(dir, opts());
+          const pending: Array<Promise<number>> = [];
+          for (let z = 1; z <= steps.length; z++) {
+            const s = steps[z - 1]!;
+            log.append(rec(z, s.size));
+            if (s.flush) pending.push(log.flush());
+            if (s.roll === 0) await log.roll();
+          }
+          const results = await Promise.all(pending);
+          for (let i = 1; i < results.length; i++) expect(results[i]).toBeGreaterThanOrEqual(results[i - 1]!);
+          await log.close();
+          const again = await TxnLog.open(dir, opts());
+          try {
+            expect(again.lastZxid).toBe(steps.length);
+            expect((await readAll(again)).map((r) => r.zxid)).toEqual(range(1, steps.length).map((r) => r.zxid));
+          } finally {
+            await again.close();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('rejects a syncsInFlight below 1', async () => {
+    const dir = await tempDir();
+    await expect(TxnLog.open(dir, options({ syncsInFlight: 0 }))).rejects.toThrow(/syncsInFlight/);
   });
 });
 

@@ -53,6 +53,15 @@ export interface TxnLogOptions {
   fsyncWarningMs?: number;
   /** Take the directory lock (default true). */
   lock?: boolean;
+  /**
+   * How many fdatasyncs may be in flight at once (default 1). With more than
+   * one, a flush writes its records while earlier flushes still wait for
+   * their fdatasync and starts its own: every fdatasync still begins after
+   * the write of the records it acknowledges has returned, and durability is
+   * reported in order, but a disk that serves several flushes at once (as
+   * most do) makes records durable sooner.
+   */
+  syncsInFlight?: number;
 }
 
 export interface TxnLogStats {
@@ -93,6 +102,12 @@ export class TxnLog {
   private durable: number;
 
   private readonly pending = new RecordBuffer();
+  private readonly maxSyncs: number;
+  private syncs = 0;
+  /** Settles once every fdatasync started so far has settled (and `durable` has moved past its records). */
+  private lastSync: Promise<unknown> = Promise.resolve();
+  /** Flushes waiting for an fdatasync to finish before they may start theirs. */
+  private syncWaiters: Array<() => void> = [];
 
   /** Every flush, roll, truncate and close runs after the previous one. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -116,6 +131,7 @@ export class TxnLog {
     this.preAllocSize = opts.preAllocSize ?? DEFAULT_PREALLOC_SIZE;
     this.rollSize = opts.rollSize ?? Infinity;
     this.fsyncWarningMs = opts.fsyncWarningMs ?? 1000;
+    this.maxSyncs = opts.syncsInFlight ?? 1;
     this.cur = recovered.cur;
     this.last = recovered.lastZxid;
     this.durable = recovered.lastZxid;
@@ -128,6 +144,9 @@ export class TxnLog {
     }
     if (opts.rollSize !== undefined && !(opts.rollSize > 0)) {
       throw new RangeError(`rollSize must be positive, got ${opts.rollSize}`);
+    }
+    if (opts.syncsInFlight !== undefined && !(Number.isSafeInteger(opts.syncsInFlight) && opts.syncsInFlight >= 1)) {
+      throw new RangeError(`syncsInFlight must be a positive integer, got ${opts.syncsInFlight}`);
     }
     const lock = opts.lock === false ? null : await lockDirectory(dir, opts.logger);
     let key: string | null = null;
@@ -156,6 +175,11 @@ export class TxnLog {
     return this.durable;
   }
 
+  /** Records were appended that no flush, running or queued, will write: `flush()` starts a new one. */
+  get needsFlush(): boolean {
+    return this.pending.bytes > 0 && this.queuedFlush === null;
+  }
+
   /** Buffers a record in memory (no I/O). Its zxid must be above every zxid appended before. */
   append(record: TxnRecord): void {
     this.checkUsable();
@@ -174,13 +198,17 @@ export class TxnLog {
    * Writes everything appended so far in one write, then fdatasyncs (with
    * forceSync). Resolves with the last durable zxid. Calls made while a flush
    * runs share the next one, which covers every record appended before them.
+   * The next flush writes once fewer than `syncsInFlight` fdatasyncs run.
    */
   flush(): Promise<number> {
     if (this.queuedFlush) return this.queuedFlush;
-    const p: Promise<number> = this.serial(() => {
+    const written = this.serial(async () => {
+      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
       if (this.queuedFlush === p) this.queuedFlush = null;
+      // the chain goes on once the records are written, not once they are synced
       return this.writeStaged();
     }, true);
+    const p: Promise<number> = written.then((w) => w.synced);
     this.queuedFlush = p;
     return p;
   }
@@ -188,7 +216,7 @@ export class TxnLog {
   /** Flushes, then ends the current file: the next record starts a new one (after a snapshot). */
   roll(): Promise<void> {
     return this.serial(async () => {
-      await this.writeStaged();
+      await (await this.writeStaged()).synced;
       await this.closeCurrent(true);
     });
   }
@@ -254,8 +282,9 @@ export class TxnLog {
     this.queuedFlush = null;
     const done = this.chain.then(async () => {
       try {
-        if (this.failure === null) await this.writeStaged();
+        if (this.failure === null) await (await this.writeStaged()).synced;
       } finally {
+        await this.lastSync;
         await this.closeCurrent(false);
       }
     });
@@ -275,6 +304,8 @@ export class TxnLog {
     // flush queued before it.
     if (!isFlush) this.queuedFlush = null;
     const run = async (): Promise<T> => {
+      // anything but a flush waits for the fdatasyncs in flight
+      if (!isFlush) await this.lastSync;
       if (this.failure !== null) throw this.failure;
       return op();
     };
@@ -288,18 +319,25 @@ export class TxnLog {
     if (this.failure !== null) throw this.failure;
   }
 
-  private async writeStaged(): Promise<number> {
-    if (this.pending.bytes === 0) return this.durable;
+  /**
+   * Writes the buffered records (under the chain) and starts their
+   * fdatasync; `synced` settles when they are durable, after every earlier
+   * flush. A file that reaches rollSize is closed once its last fdatasync is
+   * done, and the next flush starts a new one.
+   */
+  private async writeStaged(): Promise<{ synced: Promise<number> }> {
+    if (this.pending.bytes === 0) return { synced: this.lastSync.then(() => this.afterSyncs()) };
     const firstZxid = this.pending.firstZxid();
     const batchLast = this.last;
     const data = this.pending.take();
+    let cur: OpenFile;
+    let created = false;
     try {
-      let created = false;
       if (!this.cur) {
         this.cur = await this.createFile(firstZxid);
         created = true;
       }
-      const cur = this.cur;
+      cur = this.cur;
       const bufs = created ? [encodeLogHeader(cur.file.zxid), ...data] : data;
       const total = bufs.reduce((n, b) => n + b.length, 0);
       const writeAt = created ? 0 : cur.end;
@@ -307,28 +345,64 @@ export class TxnLog {
       await writeFully(cur.h, bufs, writeAt);
       cur.end = writeAt + total;
       this.stats.bytesWritten += total;
-      if (this.forceSync) {
-        const t0 = performance.now();
-        await cur.h.datasync();
-        const ms = performance.now() - t0;
-        this.stats.syncs++;
-        this.stats.syncMsTotal += ms;
-        if (ms > this.stats.syncMsMax) this.stats.syncMsMax = ms;
-        if (ms > this.fsyncWarningMs) {
-          this.logger.warn(`fdatasync of ${cur.file.name} took ${ms.toFixed(0)} ms, which delays every write waiting on it`);
+    } catch (e) {
+      throw this.fail(e);
+    }
+    const roll = cur.end >= this.rollSize;
+    if (roll) this.cur = null;
+    this.pending.recycle(data);
+    const earlier = this.lastSync;
+    this.syncs++;
+    const synced = (async (): Promise<number> => {
+      try {
+        if (this.forceSync) {
+          const t0 = performance.now();
+          await cur.h.datasync();
+          const ms = performance.now() - t0;
+          this.stats.syncs++;
+          this.stats.syncMsTotal += ms;
+          if (ms > this.stats.syncMsMax) this.stats.syncMsMax = ms;
+          if (ms > this.fsyncWarningMs) {
+            this.logger.warn(`fdatasync of ${cur.file.name} took ${ms.toFixed(0)} ms, which delays every write waiting on it`);
+          }
+          if (created) await syncDir(this.vdir);
         }
-        if (created) await syncDir(this.vdir);
+      } catch (e) {
+        throw this.fail(e);
+      } finally {
+        this.syncs--;
+        this.syncWaiters.shift()?.();
       }
+      await earlier;
+      if (this.failure !== null) throw this.failure;
       this.stats.flushes++;
       this.durable = batchLast;
-      if (cur.end >= this.rollSize) await this.closeCurrent(true);
-    } catch (e) {
+      if (roll) {
+        try {
+          await this.closeFile(cur, true);
+        } catch (e) {
+          throw this.fail(e);
+        }
+      }
+      return this.durable;
+    })();
+    this.lastSync = synced.catch(() => undefined);
+    return { synced };
+  }
+
+  /** The durable zxid once the fdatasyncs in flight have settled (or their failure). */
+  private afterSyncs(): number {
+    if (this.failure !== null) throw this.failure;
+    return this.durable;
+  }
+
+  /** Marks the log failed: it accepts no more writes. Returns the error. */
+  private fail(e: unknown): unknown {
+    if (this.failure === null) {
       this.failure = e;
       this.logger.error(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
-      throw e;
     }
-    this.pending.recycle(data);
-    return this.durable;
+    return e;
   }
 
   private async createFile(zxid: number): Promise<OpenFile> {
@@ -352,6 +426,10 @@ export class TxnLog {
     const cur = this.cur;
     if (!cur) return;
     this.cur = null;
+    await this.closeFile(cur, trim);
+  }
+
+  private async closeFile(cur: OpenFile, trim: boolean): Promise<void> {
     try {
       if (trim && cur.size > cur.end && this.failure === null) {
         await cur.h.truncate(cur.end);
