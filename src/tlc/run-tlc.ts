@@ -21,8 +21,14 @@ export interface TlcInvocation {
   readonly timeoutSeconds?: number;
 }
 
-/** Minutes between TLC's coverage reports; the final report comes at the end of every run. */
+/**
+ * Minutes between TLC's coverage reports. An exhaustive run also reports at
+ * its end, so a long interval keeps the output short. A simulation reports
+ * only at intervals (and when it stops, if the interval is one minute), so
+ * it gets the shortest one.
+ */
 const COVERAGE_INTERVAL_MINUTES = 60;
+const SIMULATION_COVERAGE_INTERVAL_MINUTES = 1;
 
 /** Seconds a simulation may overrun its budget before the runner stops it. */
 const SIMULATION_GRACE_SECONDS = 120;
@@ -40,7 +46,7 @@ export function tlcCommandLine(inv: TlcInvocation): string[] {
     '-workers',
     String(inv.workers),
     '-coverage',
-    String(COVERAGE_INTERVAL_MINUTES),
+    String(inv.simulate ? SIMULATION_COVERAGE_INTERVAL_MINUTES : COVERAGE_INTERVAL_MINUTES),
     '-metadir',
     inv.metadir,
     '-config',

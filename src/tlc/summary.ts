@@ -78,5 +78,8 @@ export function coverageLines(summary: CoverageSummary, enforced: boolean, model
   for (const a of summary.neverFired) {
     lines.push(`${enforced ? 'FAIL' : 'note'} action ${a.key} never fired (in: ${a.seenIn.join(', ')})`);
   }
+  for (const model of summary.silentRuns) {
+    lines.push(`FAIL ${model} printed no coverage report, so its actions cannot be checked`);
+  }
   return lines;
 }

@@ -62,6 +62,11 @@ describe('aggregateCoverage', () => {
     });
   });
 
+  it('counts the actions of a captured simulation run by the states they generated', () => {
+    const summary = aggregateCoverage([run('sim', 'simulation.out', true)]);
+    expect(summary.neverFired.map((a) => a.key)).toEqual(['Fixture!Never']);
+  });
+
   it('counts generated states in simulation mode, where TLC reports no distinct states', () => {
     const actions: [string, number, number][] = [
       ['A', 0, 12],
@@ -69,6 +74,12 @@ describe('aggregateCoverage', () => {
     ];
     expect(aggregateCoverage([runOf('sim', true, ...actions)]).neverFired.map((a) => a.key)).toEqual(['M!B']);
     expect(aggregateCoverage([runOf('bfs', false, ...actions)]).neverFired.map((a) => a.key)).toEqual(['M!A', 'M!B']);
+  });
+
+  it('names a run that printed no coverage report', () => {
+    const summary = aggregateCoverage([run('pass', 'pass.out'), runOf('silent', true)]);
+    expect(summary.silentRuns).toEqual(['silent']);
+    expect(aggregateCoverage([run('pass', 'pass.out')]).silentRuns).toEqual([]);
   });
 
   it('merges the same action listed twice in one run', () => {

@@ -41,6 +41,8 @@ describe('tlcCommandLine', () => {
     expect(args).toContain('-Dtlc2.TLC.stopAfter=90');
     expect(args.slice(-4)).toEqual(['-simulate', '-depth', '40', 'MCPaxos.tla']);
     expect(args.indexOf('-Dtlc2.TLC.stopAfter=90')).toBeLessThan(args.indexOf('tlc2.TLC'));
+    // A simulation prints coverage only at intervals: every minute, then also when it stops.
+    expect(args[args.indexOf('-coverage') + 1]).toBe('1');
   });
 });
 

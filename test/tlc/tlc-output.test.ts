@@ -82,8 +82,15 @@ describe('parseTlcOutput on captured TLC outputs', () => {
     const r = parseTlcOutput(fixture('simulation.out'), { exitCode: 0 });
     expect(r.mode).toBe('simulation');
     expect(r.result).toEqual({ kind: 'pass' });
-    expect(r.statesGenerated).toBe(103218);
+    expect(r.statesGenerated).toBe(18650);
     expect(r.distinctStates).toBeUndefined();
+    // Coverage in simulation mode: states generated, never distinct ones.
+    expect(r.coverage.find((c) => c.action === 'Inc')).toEqual({
+      module: 'Fixture',
+      action: 'Inc',
+      distinct: 0,
+      generated: 7065,
+    });
   });
 
   it('reports a run the runner stopped as cut short, never as a pass', () => {
