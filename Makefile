@@ -48,6 +48,8 @@ model-check-full: build tlc
 	$(NODE) dist/src/tlc/main.js --class full
 
 integration: build debian
+	npx vitest run -c vitest.integration.config.ts
+	NODE=$(NODE) $(PYTHON) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test/python
 
 bench: build zookeeper
 	$(NODE) dist/bench/throughput.js $(BENCH_ARGS)
