@@ -225,6 +225,32 @@ export interface JuteReaderOptions {
   views?: boolean;
 }
 
+/**
+ * Decoded buffers of up to POOLED_MAX bytes are copied into shared slabs of
+ * POOL_SLAB bytes: an ArrayBuffer of their own would cost several times
+ * their size (a server keeps one per znode). A slab stays alive while any
+ * buffer in it does; small slabs and the small size limit bound what a few
+ * long-lived buffers can hold on to.
+ */
+const POOLED_MAX = 128;
+const POOL_SLAB = 4096;
+let pool: Buffer = Buffer.allocUnsafeSlow(0);
+let poolUsed = 0;
+
+/** A copy of `len` bytes of `src` from `at`, in a pool slab or (large) in memory of its own. */
+function copyOut(src: Buffer, at: number, len: number): Uint8Array {
+  if (len > POOLED_MAX) return new Uint8Array(src.subarray(at, at + len));
+  if (len === 0) return new Uint8Array(0);
+  if (poolUsed + len > pool.length) {
+    pool = Buffer.allocUnsafeSlow(POOL_SLAB);
+    poolUsed = 0;
+  }
+  const start = poolUsed;
+  src.copy(pool, start, at, at + len);
+  poolUsed = (start + len + 7) & ~7;
+  return new Uint8Array(pool.buffer, pool.byteOffset + start, len);
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -233,8 +259,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * Decodes jute values from a byte range. Never reads past the end of the
  * range: a length that does not fit, a negative length other than -1 or a
  * length above `maxLength` throws a JuteError naming the offset (relative to
- * the start of the range). Buffers are returned as copies that own their
- * memory, so they do not keep the input alive.
+ * the start of the range). Buffers are returned as copies, which do not keep
+ * the input alive (small ones share pool slabs, see POOLED_MAX).
  */
 export class JuteReader {
   private readonly buf: Buffer;
@@ -323,7 +349,7 @@ export class JuteReader {
     return len;
   }
 
-  /** A buffer, copied into a Uint8Array of its own (unless `views`); `null` for length -1. */
+  /** A buffer, copied out of the input (unless `views`); `null` for length -1. */
   readBuffer(): Uint8Array | null {
     const len = this.readLength('buffer');
     if (len === -1) return null;
@@ -331,7 +357,7 @@ export class JuteReader {
     this.p = p + len;
     const b = this.buf;
     if (this.views) return new Uint8Array(b.buffer, b.byteOffset + p, len);
-    return new Uint8Array(b.subarray(p, p + len));
+    return copyOut(b, p, len);
   }
 
   /** A ustring (UTF-8; malformed sequences become U+FFFD); `null` for length -1. */

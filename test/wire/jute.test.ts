@@ -112,14 +112,29 @@ describe('JuteWriter / JuteReader primitives', () => {
     expect(hex(w.finish())).toBe('00000003');
   });
 
-  it('decoded buffers are copies that own their memory', () => {
+  it('decoded buffers are copies that do not keep the input alive', () => {
     const src = Buffer.from('0000000361626300', 'hex');
     const r = new JuteReader(src);
     const out = r.readBuffer()!;
     src[4] = 0x7a;
     expect(Buffer.from(out).toString()).toBe('abc');
-    expect(out.buffer.byteLength).toBe(3);
+    expect(out.buffer).not.toBe(src.buffer);
     expect(out).toBeInstanceOf(Uint8Array);
+  });
+
+  it('small decoded buffers share slabs without overlapping; large ones own their memory', () => {
+    const w = new JuteWriter();
+    const small = Array.from({ length: 200 }, (_, i) => new Uint8Array(i % 129).fill(i));
+    for (const b of small) w.writeBuffer(b);
+    const large = new Uint8Array(129).fill(7);
+    w.writeBuffer(large);
+    const r = new JuteReader(w.finish());
+    const out = small.map(() => r.readBuffer()!);
+    const big = r.readBuffer()!;
+    out.forEach((b, i) => expect(b).toEqual(small[i]));
+    expect(new Set(out.filter((b) => b.length > 0).map((b) => b.buffer)).size).toBeLessThan(out.length / 4);
+    expect(big).toEqual(large);
+    expect(big.buffer.byteLength).toBe(129);
   });
 
   it('with `views`, buffers are views into the input', () => {
