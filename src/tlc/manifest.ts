@@ -53,7 +53,9 @@ export function decodeManifest(text: string): E.Either<string[], Manifest> {
   }
   const decoded = Manifest.decode(json);
   if (E.isLeft(decoded)) return E.left(PathReporter.report(decoded));
-  const problems: string[] = [];
+  // io-ts's exact types drop unknown fields silently; a misspelt optional
+  // field (say `checkDeadlok`) would then quietly take its default.
+  const problems = unknownFields(json);
   const seen = new Set<string>();
   for (const m of decoded.right.models) {
     if (m.name.trim() === '' || !/^[A-Za-z0-9_.-]+$/.test(m.name)) {
@@ -73,6 +75,21 @@ export function decodeManifest(text: string): E.Either<string[], Manifest> {
     if (!m.cfg.endsWith('.cfg')) problems.push(`${m.name}: cfg must name a .cfg file, got ${m.cfg}`);
   }
   return problems.length > 0 ? E.left(problems) : E.right(decoded.right);
+}
+
+const MODEL_FIELDS = new Set(['name', 'spec', 'cfg', 'expect', 'class', 'mode', 'checkDeadlock', 'timeoutSeconds', 'coverage']);
+
+function unknownFields(json: unknown): string[] {
+  const models = (json as { models: unknown[] }).models;
+  const problems = Object.keys(json as object)
+    .filter((k) => k !== 'models')
+    .map((k) => `unknown top-level field ${k}`);
+  models.forEach((m, i) => {
+    for (const k of Object.keys(m as object)) {
+      if (!MODEL_FIELDS.has(k)) problems.push(`models[${i}]: unknown field ${k}`);
+    }
+  });
+  return problems;
 }
 
 export const checksDeadlock = (m: ModelEntry): boolean => m.checkDeadlock ?? true;

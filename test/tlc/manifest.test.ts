@@ -45,6 +45,7 @@ describe('decodeManifest', () => {
     ['a path out of spec/', { ...entry, spec: '../MCPaxos.tla' }],
     ['a cfg that is not a .cfg', { ...entry, cfg: 'MCPaxos.tla' }],
     ['a missing field', { name: 'x', spec: 'A.tla', cfg: 'A.cfg', class: 'ci' }],
+    ['a misspelt optional field', { ...entry, checkDeadlok: false }],
   ])('refuses %s', (_what, bad) => {
     expect(E.isLeft(decode([bad]))).toBe(true);
   });
