@@ -218,8 +218,19 @@ export class ClientConnection {
   }
 
   private enqueue(buf: Uint8Array): void {
-    if (this.out.length === 0) this.host.dirty(this);
-    this.out.push(buf);
+    const out = this.out;
+    const n = out.length;
+    if (n === 0) {
+      this.host.dirty(this);
+    } else {
+      // frames encoded one after the other into the same slab leave as one buffer
+      const last = out[n - 1]!;
+      if (last.buffer === buf.buffer && last.byteOffset + last.length === buf.byteOffset) {
+        out[n - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + buf.length);
+        return;
+      }
+    }
+    out.push(buf);
   }
 
   sendReply(xid: number, zxid: number, err: number, type: number, response: Response | undefined): void {
