@@ -37,6 +37,9 @@ export interface ServerOptions {
   fourLetterWord?: (firstChunk: Buffer, server: ZkServer, conn: ClientConnection) => string | null;
 }
 
+/** How long a connection may stay open without a handshake (ZooKeeper's default sessionless timeout). */
+export const SESSIONLESS_CONNECTION_TIMEOUT_MS = 10000;
+
 export class ZkServer implements ConnectionHost {
   readonly maxFrame: number;
   readonly conns = new Map<number, ClientConnection>();
@@ -185,6 +188,13 @@ export class ZkServer implements ConnectionHost {
     const conn = new ClientConnection(this.nextConnId++, socket, address, this, this.writer, this.counters);
     this.conns.set(conn.id, conn);
     this.core.frontend.open(conn.id, address);
+    // as ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection that
+    // has not asked for a session by then is closed
+    setTimeout(() => {
+      if (!conn.initialized && !conn.closing && this.conns.get(conn.id) === conn) {
+        conn.close(`no session request within ${SESSIONLESS_CONNECTION_TIMEOUT_MS} ms`);
+      }
+    }, SESSIONLESS_CONNECTION_TIMEOUT_MS).unref();
   }
 
   closed(conn: ClientConnection): void {
