@@ -241,6 +241,18 @@ describe('fuzz: bad frames on many connections beside a good client', () => {
     expect(r.closed).toBe(true);
   });
 
+  it('closes connections that never complete a handshake (ZooKeeper: after 10 s)', { timeout: 40000 }, async () => {
+    const starts = [Buffer.alloc(0), Buffer.from([0, 0, 0]), handshake().subarray(0, 20), Buffer.from('ruo')];
+    const t0 = Date.now();
+    const closedAfter = await Promise.all(starts.map((b) => silentUntilClosed(server.port, b, 25000)));
+    for (const ms of closedAfter) {
+      expect(ms).not.toBeNull();
+      expect(ms!).toBeGreaterThanOrEqual(5000);
+    }
+    expect(Date.now() - t0).toBeLessThan(25000);
+    if (!reference) expect(server.log()).toMatch(/closing connection .*: no session request within 10000 ms/);
+  });
+
   it('answers a request whose body does not parse with MarshallingError', async () => {
     // xid 8, getData, then 2 bytes where the path's 4-byte length should be
     const r = await exchange(server.port, [handshake(), Buffer.from([0, 0, 0, 10, 0, 0, 0, 8, 0, 0, 0, 4, 0xff, 0xff])], 1);
@@ -291,6 +303,26 @@ function exchange(port: number, frames: Buffer[], n: number): Promise<{ replies:
     });
     s.once('connect', () => {
       for (const f of frames) s.write(f);
+    });
+  });
+}
+
+/** Sends `bytes`, then nothing: how long until the server closes the connection (null: not within `limitMs`). */
+function silentUntilClosed(port: number, bytes: Buffer, limitMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const s = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(null);
+    }, limitMs);
+    s.on('error', () => undefined);
+    s.once('connect', () => {
+      if (bytes.length > 0) s.write(bytes);
+    });
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - t0);
     });
   });
 }
