@@ -4,6 +4,7 @@
 // the client's state changes, Stat longs as numbers.
 
 import zookeeper from 'node-zookeeper-client';
+import type { Stat as WireStat } from '../../src/wire/protocol.js';
 import { sleep } from './server.js';
 
 export const { ACL, Id, CreateMode, Permission, State } = zookeeper;
@@ -19,19 +20,8 @@ export function bigLong(b: Buffer): bigint {
   return b.readBigInt64BE(0);
 }
 
-export interface PlainStat {
-  czxid: number;
-  mzxid: number;
-  pzxid: number;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  dataLength: number;
-  numChildren: number;
-}
+/** node-zookeeper-client's Stat with its longs as numbers and the owner as a bigint: the Stat of our codec. */
+export type PlainStat = WireStat;
 
 export function plain(s: Stat): PlainStat {
   return {
