@@ -254,8 +254,11 @@ export class ZkServer implements ConnectionHost {
   private afterInput(): void {
     if (this.outputScheduled) return;
     this.outputScheduled = true;
-    // replies to everything that arrived in this batch of socket reads go out together
-    process.nextTick(() => {
+    // replies to everything that arrived in this batch of socket reads go out
+    // together, once per event loop turn: a tick after each read would write
+    // to a connection once per read, and several reads of one connection
+    // often land in the same turn
+    setImmediate(() => {
       this.outputScheduled = false;
       this.flushOutput();
     });
