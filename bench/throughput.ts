@@ -10,7 +10,7 @@
 //   node dist/bench/throughput.js [--rounds 5] [--warmup 5] [--duration 10]
 //     [--mixes 100,90,0] [--sessions 16] [--inflight 8] [--value 1024]
 //     [--keys 10000] [--threads 2] [--servers verikeeper,zookeeper,null]
-//     [--zk-heap 1000m] [--dir DIR]
+//     [--zk-heap 1000m] [--snap-count 100000] [--dir DIR]
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -50,6 +50,7 @@ function parse(): {
       threads: { type: 'string', default: String(Math.min(2, os.cpus().length)) },
       servers: { type: 'string', default: 'null,verikeeper,zookeeper' },
       'zk-heap': { type: 'string', default: '1000m' },
+      'snap-count': { type: 'string', default: String(DEFAULT_SETTINGS.snapCount) },
       dir: { type: 'string', default: os.tmpdir() },
     },
   });
@@ -70,7 +71,13 @@ function parse(): {
       warmupSec: Number(values.warmup),
       durationSec: Number(values.duration),
     },
-    settings: { ...DEFAULT_SETTINGS, baseDir: values.dir, valueSize, jvmOptions: [`-Xmx${values['zk-heap']}`] },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      baseDir: values.dir,
+      valueSize,
+      snapCount: Number(values['snap-count']),
+      jvmOptions: [`-Xmx${values['zk-heap']}`],
+    },
   };
 }
 

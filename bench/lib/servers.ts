@@ -30,6 +30,8 @@ export interface ServerSettings {
   valueSize: number;
   /** start ours with --expose-gc and the memory-report hook */
   memoryHook: boolean;
+  /** our server's entry point (another build, to compare two versions) */
+  ourEntry: string;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   jvmOptions: ['-Xmx1000m'],
   valueSize: 1024,
   memoryHook: false,
+  ourEntry: path.join(ROOT, 'dist/src/cli/main.js'),
 };
 
 export interface RunningServer {
@@ -160,7 +163,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings = D
       const hook = settings.memoryHook
         ? ['--expose-gc', '--import', pathToFileURL(path.join(ROOT, 'dist/bench/lib/memory-hook.js')).href]
         : [];
-      args = [...hook, path.join(ROOT, 'dist/src/cli/main.js'), 'start-foreground', cfg];
+      args = [...hook, settings.ourEntry, 'start-foreground', cfg];
     } else {
       program = 'java';
       args = [
