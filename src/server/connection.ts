@@ -2,8 +2,8 @@
 // notifications out. The first frame is the handshake (or a four-letter word,
 // answered and closed); a frame over jute.maxbuffer or a handshake that does
 // not parse closes the connection with a log line; a request that does not
-// parse gets MarshallingError, an unknown opcode Unimplemented, and the
-// connection goes on.
+// parse gets MarshallingError and an unknown opcode Unimplemented, after
+// which the connection is closed, as ZooKeeper does (the session lives on).
 
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameError } from '../wire/frame.js';
@@ -200,16 +200,15 @@ export class ClientConnection {
     this.arrivals.push(this.host.now());
     let req: Request;
     try {
+      // bytes after the record are ignored, as ZooKeeper ignores them
       req = decodeRequest(type, r);
-      r.expectEnd(`request ${type}`);
     } catch (e) {
       if (e instanceof UnknownOpcodeError) {
         this.host.reject(this, xid, type, ErrorCode.Unimplemented, `request of unknown type ${type}`);
         return;
       }
       if (e instanceof JuteError) {
-        this.host.log.warn(`${this.describe()}: malformed request of type ${type}: ${e.message}`);
-        this.host.reject(this, xid, type, ErrorCode.MarshallingError);
+        this.host.reject(this, xid, type, ErrorCode.MarshallingError, `malformed request of type ${type}: ${e.message}`);
         return;
       }
       throw e;

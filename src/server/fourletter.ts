@@ -15,6 +15,7 @@
 // - Dates (`dump`) are printed as Java's Date.toString does, in UTC.
 // - `envi` reports Node's analogues under ZooKeeper's keys (see fourletter-env.ts).
 
+import path from 'node:path';
 import { OpCode } from '../wire/protocol.js';
 import { formatQuorumServer } from './config-quorum.js';
 import type { QuorumServer, ServerConfig } from './config.js';
@@ -559,8 +560,9 @@ export function fourLetterConf(config: ServerConfig, boundClientPort: number): F
   const base = {
     clientPort: boundClientPort,
     secureClientPort: -1,
-    dataDir: config.dataDir,
-    dataLogDir: config.dataLogDir,
+    // ZooKeeper prints the directories its snapshots and logs are in
+    dataDir: path.join(config.dataDir, 'version-2'),
+    dataLogDir: path.join(config.dataLogDir, 'version-2'),
     tickTime: config.tickTime,
     maxClientCnxns: config.maxClientCnxns,
     minSessionTimeout: config.minSessionTimeout,

@@ -253,10 +253,11 @@ describe('fuzz: bad frames on many connections beside a good client', () => {
     if (!reference) expect(server.log()).toMatch(/closing connection .*: no session request within 10000 ms/);
   });
 
-  it('answers a request whose body does not parse with MarshallingError', async () => {
+  it('answers a request whose body does not parse with MarshallingError, then closes', async () => {
     // xid 8, getData, then 2 bytes where the path's 4-byte length should be
     const r = await exchange(server.port, [handshake(), Buffer.from([0, 0, 0, 10, 0, 0, 0, 8, 0, 0, 0, 4, 0xff, 0xff])], 1);
     expect(r.replies).toEqual([{ xid: 8, err: ErrorCode.MarshallingError }]);
+    expect(r.closed).toBe(true);
   });
 });
 

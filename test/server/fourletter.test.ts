@@ -272,9 +272,9 @@ describe('four-letter words: output shapes', () => {
       [
         'clientPort=2182',
         'secureClientPort=-1',
-        'dataDir=/var/zk',
+        'dataDir=/var/zk/version-2',
         'dataDirSize=4096',
-        'dataLogDir=/var/zk',
+        'dataLogDir=/var/zk/version-2',
         'dataLogSize=67108880',
         'tickTime=2000',
         'maxClientCnxns=60',
@@ -304,8 +304,8 @@ describe('four-letter words: output shapes', () => {
     expect(c).toEqual({
       clientPort: 40123,
       secureClientPort: -1,
-      dataDir: '/d',
-      dataLogDir: '/d',
+      dataDir: '/d/version-2',
+      dataLogDir: '/d/version-2',
       tickTime: 3000,
       maxClientCnxns: 60,
       minSessionTimeout: 6000,
