@@ -1,11 +1,14 @@
-// The shell against a real server (ours, or Apache ZooKeeper for comparison)
-// at VERIKEEPER_TEST_SERVER=host:port. Skipped without it.
+// The shell against a real server: a verikeeper process started here, or
+// any server at VERIKEEPER_TEST_SERVER=host:port (Apache ZooKeeper, for
+// comparison).
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellMain } from '../../src/cli/shell.js';
-import { captureIO, until } from './capture.js';
+import { captureIO, until } from '../cli/capture.js';
+import { TestServer } from './server.js';
 
-const server = process.env.VERIKEEPER_TEST_SERVER;
+let server = process.env.VERIKEEPER_TEST_SERVER;
+let started: TestServer | undefined;
 const root = `/vk-shell-e2e-${process.pid}-${Date.now()}`;
 
 /** Runs one shell command; returns status and output. */
@@ -15,9 +18,17 @@ async function sh(...cmd: string[]): Promise<{ code: number; out: string; err: s
   return { code, out: t.out(), err: t.err() };
 }
 
-describe.skipIf(server === undefined)(`shell end to end (VERIKEEPER_TEST_SERVER=${server ?? 'unset: skipped'})`, () => {
+describe('shell end to end', () => {
+  beforeAll(async () => {
+    if (server === undefined) {
+      started = await TestServer.start();
+      server = started.connectString;
+    }
+  });
+
   afterAll(async () => {
     await sh('deleteall', root);
+    await started?.destroy();
   });
 
   it('the demo session: create, get, ephemerals that go with their session', async () => {

@@ -1,11 +1,14 @@
-// The client against a real server (ours, or Apache ZooKeeper for
-// comparison) at VERIKEEPER_TEST_SERVER=host:port. Skipped without it.
+// Our client against a real server: a verikeeper process started here, or
+// any server at VERIKEEPER_TEST_SERVER=host:port (Apache ZooKeeper, for
+// comparison).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ids, Op, ZkClient, ZkError, type WatchedEvent } from '../../src/client/client.js';
+import { TestServer } from './server.js';
 import { AddWatchMode, CreateMode, ErrorCode, EventType, OpCode, Perms, WatcherType } from '../../src/wire/protocol.js';
 
-const server = process.env.VERIKEEPER_TEST_SERVER;
+let server = process.env.VERIKEEPER_TEST_SERVER;
+let started: TestServer | undefined;
 const root = `/vk-client-e2e-${process.pid}-${Date.now()}`;
 const text = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString());
 
@@ -32,19 +35,25 @@ function nextEvent(events: WatchedEvent[], pred: (e: WatchedEvent) => boolean, m
   });
 }
 
-describe.skipIf(server === undefined)(`client end to end (VERIKEEPER_TEST_SERVER=${server ?? 'unset: skipped'})`, () => {
+describe('client end to end', () => {
   let c: ZkClient;
   const events: WatchedEvent[] = [];
 
   beforeAll(async () => {
+    if (server === undefined) {
+      started = await TestServer.start();
+      server = started.connectString;
+    }
     c = await ZkClient.connect({ connectString: server!, sessionTimeout: 10000, watcher: (e) => events.push(e) });
     await c.create(root);
   });
 
   afterAll(async () => {
-    if (c === undefined) return;
-    await deleteAll(c, root);
-    await c.close();
+    if (c !== undefined) {
+      await deleteAll(c, root);
+      await c.close();
+    }
+    await started?.destroy();
   });
 
   it('negotiates a session', () => {
