@@ -34,7 +34,7 @@ export interface SessionCounts {
   ops: number;
   reads: number;
   writes: number;
-  /** replies with a non-zero error code, or a getData reply whose data has the wrong length */
+  /** replies with a non-zero error code or out of order, or a getData reply whose data has the wrong length */
   errors: number;
 }
 
@@ -67,6 +67,8 @@ export class LoadSession {
   private readonly sentAt: Float64Array;
   /** whether each request in flight is a read */
   private readonly isRead: Uint8Array;
+  /** the xid of each request in flight */
+  private readonly xids: Int32Array;
   private head = 0;
   private count = 0;
   private nextXid = 1;
@@ -88,6 +90,7 @@ export class LoadSession {
     this.rng = new Rng(seed);
     this.sentAt = new Float64Array(spec.inflight);
     this.isRead = new Uint8Array(spec.inflight);
+    this.xids = new Int32Array(spec.inflight);
     this.getReq = { type: OpCode.getData, path: '', watch: false };
     this.setReq = { type: OpCode.setData, path: '', data: spec.value, version: -1 };
   }
@@ -181,8 +184,10 @@ export class LoadSession {
       this.setReq.path = key;
       req = this.setReq;
     }
-    writeRequestFrame(this.writer, { xid: this.nextXid++, type: read ? OpCode.getData : OpCode.setData }, req);
+    const xid = this.nextXid++;
+    writeRequestFrame(this.writer, { xid, type: read ? OpCode.getData : OpCode.setData }, req);
     const slot = (this.head + this.count) % this.spec.inflight;
+    this.xids[slot] = xid;
     this.sentAt[slot] = performance.now();
     this.isRead[slot] = read ? 1 : 0;
     this.count++;
@@ -210,7 +215,7 @@ export class LoadSession {
         const err = (f[12]! << 24) | (f[13]! << 16) | (f[14]! << 8) | f[15]!;
         const c = this.counts;
         c.ops++;
-        let bad = err !== 0;
+        let bad = err !== 0 || xid !== this.xids[slot];
         if (this.isRead[slot] === 1) {
           c.reads++;
           if (!bad) bad = ((f[16]! << 24) | (f[17]! << 16) | (f[18]! << 8) | f[19]!) !== valueLength;
