@@ -219,15 +219,32 @@ export class DataTree {
       this.nodes.set(path, node);
     }
     this.dataSize += path.length + (node.data === null ? 0 : node.data.length);
-    const owner = node.ephemeralOwner;
-    if (owner !== 0n) {
-      const kind = kindOf(owner);
-      if (kind === 'container') this.containers.add(path);
-      else if (kind === 'ttl') this.ttls.add(path);
-      else {
-        let set = this.ephemerals.get(owner);
-        if (!set) this.ephemerals.set(owner, (set = new Set()));
-        set.add(path);
+    this.indexOwner(path, node.ephemeralOwner);
+  }
+
+  /** Files a node under its owner: the session's ephemerals, the containers or the TTL nodes. */
+  private indexOwner(path: string, owner: bigint): void {
+    if (owner === 0n) return;
+    const kind = kindOf(owner);
+    if (kind === 'container') this.containers.add(path);
+    else if (kind === 'ttl') this.ttls.add(path);
+    else {
+      let set = this.ephemerals.get(owner);
+      if (!set) this.ephemerals.set(owner, (set = new Set()));
+      set.add(path);
+    }
+  }
+
+  private unindexOwner(path: string, owner: bigint): void {
+    if (owner === 0n) return;
+    const kind = kindOf(owner);
+    if (kind === 'container') this.containers.delete(path);
+    else if (kind === 'ttl') this.ttls.delete(path);
+    else {
+      const set = this.ephemerals.get(owner);
+      if (set) {
+        set.delete(path);
+        if (set.size === 0) this.ephemerals.delete(owner);
       }
     }
   }
@@ -262,16 +279,7 @@ export class DataTree {
     (parent.children ??= new Set()).add(nameOf(path));
     this.nodes.set(path, node);
     this.dataSize += path.length + (data === null ? 0 : data.length);
-    if (ephemeralOwner !== 0n) {
-      const kind = kindOf(ephemeralOwner);
-      if (kind === 'container') this.containers.add(path);
-      else if (kind === 'ttl') this.ttls.add(path);
-      else {
-        let set = this.ephemerals.get(ephemeralOwner);
-        if (!set) this.ephemerals.set(ephemeralOwner, (set = new Set()));
-        set.add(path);
-      }
-    }
+    this.indexOwner(path, ephemeralOwner);
     if (parentPath.startsWith(QUOTA_ROOT + '/')) {
       const name = nameOf(path);
       if (name === LIMIT_NODE) this.quotas.add(quotaTarget(parentPath));
@@ -293,19 +301,7 @@ export class DataTree {
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);
     this.dataSize -= path.length + (node.data === null ? 0 : node.data.length);
-    const owner = node.ephemeralOwner;
-    if (owner !== 0n) {
-      const kind = kindOf(owner);
-      if (kind === 'container') this.containers.delete(path);
-      else if (kind === 'ttl') this.ttls.delete(path);
-      else {
-        const set = this.ephemerals.get(owner);
-        if (set) {
-          set.delete(path);
-          if (set.size === 0) this.ephemerals.delete(owner);
-        }
-      }
-    }
+    this.unindexOwner(path, node.ephemeralOwner);
     if (parentPath.startsWith(QUOTA_ROOT + '/') && nameOf(path) === LIMIT_NODE) this.quotas.delete(quotaTarget(parentPath));
     this.quotaChange(path, -(node.data === null ? 0 : node.data.length), -1);
     const reached = this.fire(this.watches.data, EventType.NodeDeleted, path, zxid, node, true, null);
