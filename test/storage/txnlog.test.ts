@@ -358,6 +358,43 @@ describe('fdatasyncs in flight (syncsInFlight)', () => {
     await log.close();
   });
 
+  it('never runs two fdatasyncs on one open file at once (each sees a writeback error)', async () => {
+    const dir = await tempDir();
+    const proto = await fileHandleProto(dir);
+    const original = proto.datasync;
+    const running = new Set<unknown>();
+    const handles = new Set<unknown>();
+    let shared = 0;
+    let overlapped = 0;
+    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      if (running.has(this)) shared++;
+      if (running.size > 0) overlapped++;
+      running.add(this);
+      handles.add(this);
+      try {
+        await new Promise((r) => setTimeout(r, 10));
+        return await original.call(this);
+      } finally {
+        running.delete(this);
+      }
+    });
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3, rollSize: 3000 }));
+    const flushes: Promise<number>[] = [];
+    for (let z = 1; z <= 60; z++) {
+      log.append(rec(z, 100));
+      flushes.push(log.flush());
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(flushes);
+    await log.close();
+    expect(overlapped).toBeGreaterThan(0);
+    expect(shared).toBe(0);
+    expect(handles.size).toBeGreaterThan(1);
+    const again = await TxnLog.open(dir, options());
+    expect((await readAll(again)).map((r) => r.zxid)).toEqual(range(1, 60).map((r) => r.zxid));
+    await again.close();
+  });
+
   it('fails every flush from the first failed fdatasync on, even one whose own fdatasync succeeded', async () => {
     const dir = await tempDir();
     const proto = await fileHandleProto(dir);

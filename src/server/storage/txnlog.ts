@@ -87,6 +87,10 @@ interface OpenFile {
   end: number;
   /** Current file size (preallocated zeros past `end`). */
   size: number;
+  /** More handles of the same file, for fdatasyncs that overlap one on `h` (see syncHandle). */
+  spare: fsp.FileHandle[];
+  /** The handles an fdatasync runs on now. */
+  syncing: Set<fsp.FileHandle>;
 }
 
 export class TxnLog {
@@ -348,6 +352,15 @@ export class TxnLog {
     } catch (e) {
       throw this.fail(e);
     }
+    let handle: fsp.FileHandle | null = null;
+    if (this.forceSync) {
+      try {
+        handle = await this.syncHandle(cur);
+      } catch (e) {
+        throw this.fail(e);
+      }
+      cur.syncing.add(handle);
+    }
     const roll = cur.end >= this.rollSize;
     if (roll) this.cur = null;
     this.pending.recycle(data);
@@ -355,9 +368,9 @@ export class TxnLog {
     this.syncs++;
     const synced = (async (): Promise<number> => {
       try {
-        if (this.forceSync) {
+        if (handle !== null) {
           const t0 = performance.now();
-          await cur.h.datasync();
+          await handle.datasync();
           const ms = performance.now() - t0;
           this.stats.syncs++;
           this.stats.syncMsTotal += ms;
@@ -370,6 +383,7 @@ export class TxnLog {
       } catch (e) {
         throw this.fail(e);
       } finally {
+        if (handle !== null) cur.syncing.delete(handle);
         this.syncs--;
         this.syncWaiters.shift()?.();
       }
@@ -410,7 +424,7 @@ export class TxnLog {
     const file: ZxidFile = { path: path.join(this.vdir, name), name, zxid };
     const h = await fsp.open(file.path, 'wx');
     this.logger.info(`started ${name}`);
-    return { h, file, end: 0, size: 0 };
+    return { h, file, end: 0, size: 0, spare: [], syncing: new Set() };
   }
 
   /** Grows the file with zeros in preAllocSize blocks so that it holds at least `need` bytes. */
@@ -437,7 +451,23 @@ export class TxnLog {
       }
     } finally {
       await cur.h.close();
+      for (const h of cur.spare) await h.close();
     }
+  }
+
+  /**
+   * A handle of `cur` on which no fdatasync runs now. Linux reports a
+   * writeback error once per open file, to whichever fdatasync on it checks
+   * first: of two overlapping on one handle, the one whose records did not
+   * reach the disk could return success. So each overlapping fdatasync
+   * runs on an open file of its own (it still covers the whole file).
+   */
+  private async syncHandle(cur: OpenFile): Promise<fsp.FileHandle> {
+    if (!cur.syncing.has(cur.h)) return cur.h;
+    for (const h of cur.spare) if (!cur.syncing.has(h)) return h;
+    const h = await fsp.open(cur.file.path, 'r+');
+    cur.spare.push(h);
+    return h;
   }
 
   private async doTruncate(zxid: number): Promise<void> {
@@ -633,7 +663,7 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
       }
       if (count > 0) {
         keepOpen = true;
-        return { cur: { h, file: f, end, size }, lastZxid: last };
+        return { cur: { h, file: f, end, size, spare: [], syncing: new Set() }, lastZxid: last };
       }
       logger.warn(`${f.path} holds no complete record; removing it`);
       await fsp.unlink(f.path);
