@@ -42,6 +42,7 @@ export interface LoadResult {
   errors: number;
   /** latency percentiles and mean, ms */
   p50: number;
+  p90: number;
   p99: number;
   p999: number;
   max: number;
@@ -172,6 +173,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       opsPerSec,
       ...counts,
       p50: ms(hist.percentile(50)),
+      p90: ms(hist.percentile(90)),
       p99: ms(hist.percentile(99)),
       p999: ms(hist.percentile(99.9)),
       max: ms(hist.max),
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `${r.opsPerSec.toFixed(0)} ops/s (${r.reads} reads, ${r.writes} writes, ${r.errors} errors in ${r.seconds.toFixed(1)} s); ` +
-      `latency p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(2)} ms; ` +
+      `latency p50 ${r.p50.toFixed(2)} ms, p90 ${r.p90.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(2)} ms; ` +
       `generator CPU ${(r.generatorCores * 100).toFixed(0)}% of a core`,
   );
 }
