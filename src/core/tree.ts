@@ -399,6 +399,8 @@ export class DataTree {
     ancestors: boolean,
     suppress: Set<WatcherId> | null,
   ): Set<WatcherId> | null {
+    // most changes find no watch at all: no set for them
+    if (table.pathCount === 0) return null;
     const reached = new Set<WatcherId>();
     table.trigger(path, ancestors, reached);
     if (reached.size === 0) return null;
