@@ -41,11 +41,13 @@ const DEFAULT_SLAB = 64 * 1024;
  */
 export class JuteWriter {
   private buf: Buffer;
+  private view: DataView;
   private start = 0;
   private pos = 0;
 
   constructor(private readonly slabSize = DEFAULT_SLAB) {
     this.buf = Buffer.allocUnsafeSlow(slabSize);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** Bytes written since the last `finish()` / `discard()`. */
@@ -104,9 +106,12 @@ export class JuteWriter {
       this.pos = p + 8;
       return;
     }
-    const u = BigInt.asUintN(64, v);
-    this.writeInt(Number(u >> 32n));
-    this.writeInt(Number(u & 0xffffffffn));
+    // a DataView writes the 64 bits (modulo 2^64, as asUintN did) without
+    // the intermediate bigints of shifts and masks
+    this.ensure(8);
+    if (this.view.buffer !== this.buf.buffer) this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
   }
 
   writeBool(v: boolean): void {
