@@ -23,6 +23,11 @@ StateConstraint ==
     /\ faults.resend <= MaxResends
     /\ faults.drop <= MaxDrops
 
+\* For simulation: only steps that stay within the bounds. TLC's simulator
+\* ends a behaviour at the first state outside the state constraint; with
+\* this next-state relation the bounds disable the fault steps instead.
+BoundedNext == Next /\ StateConstraint'
+
 \* A transaction of the past, for the initial states below.
 Old(e, c) == [zxid |-> <<e, c>>, value |-> CHOOSE v \in Value : TRUE]
 
