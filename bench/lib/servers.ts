@@ -115,6 +115,19 @@ export function rssBytesOf(pid: number): number {
   }
 }
 
+/**
+ * The Node flags on an entry point's launcher line (`#!/usr/bin/env -S node
+ * --flag …`), so that our server runs as its `verikeeper` bin runs it, as
+ * ZooKeeper gets the heap its own launcher script gives it.
+ */
+export function launcherFlags(entry: string): string[] {
+  const first = readFileSync(entry, 'utf8').split('\n', 1)[0] ?? '';
+  if (!first.startsWith('#!')) return [];
+  const words = first.slice(2).trim().split(/\s+/);
+  const i = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  return i < 0 ? [] : words.slice(i + 1);
+}
+
 function zooCfg(dataDir: string, port: number, s: ServerSettings): string {
   return [
     `tickTime=${s.tickTime}`,
@@ -163,7 +176,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings = D
       const hook = settings.memoryHook
         ? ['--expose-gc', '--import', pathToFileURL(path.join(ROOT, 'dist/bench/lib/memory-hook.js')).href]
         : [];
-      args = [...hook, settings.ourEntry, 'start-foreground', cfg];
+      args = [...launcherFlags(settings.ourEntry), ...hook, settings.ourEntry, 'start-foreground', cfg];
     } else {
       program = 'java';
       args = [
