@@ -74,7 +74,7 @@ SettledFrom(h, ce, ae, est, l) ==
     /\ syncStage = [i \in Server |-> NONE]
     /\ lastCommitted = [i \in Server |-> 0]
     /\ learners = [i \in Server |-> {}]
-    /\ leaderEpoch = [i \in Server |-> IF i = l THEN ae[l] + 1 ELSE 0]
+    /\ leaderEpoch = [i \in Server |-> IF i = l THEN FirstEpochToPropose(l) ELSE 0]
     /\ ackEpochRecv = [i \in Server |-> EmptyFn]
     /\ syncedLearners = [i \in Server |-> {}]
     /\ newLeaderAcks = [i \in Server |-> {}]

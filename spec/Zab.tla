@@ -56,9 +56,10 @@
 (* time and look for a leader again. A restart loses all volatile state    *)
 (* and keeps the log, the accepted epoch and the current epoch.            *)
 (*                                                                         *)
-(* The operators MoreRecent (FastLeaderElection.tla), CommitQuorumAcked,  *)
-(* ProposalInSession and ExtendsLog are the checks the safety of the       *)
-(* protocol rests on; MCZab.tla overrides them to check broken variants.   *)
+(* The operators MoreRecent (FastLeaderElection.tla), CommitQuorumAcked,   *)
+(* ProposalInSession, ExtendsLog, FirstEpochToPropose and LogEntryFor are  *)
+(* the checks and choices the safety of the protocol rests on; MCZab.tla   *)
+(* overrides them to check broken variants.                                *)
 (***************************************************************************)
 EXTENDS FastLeaderElection
 
@@ -138,6 +139,17 @@ ProposalInSession(i, j, m) == m.mepoch = currentEpoch[i] /\ j = LeaderOf(i)
 \* of the leader's stream was lost before it).
 ExtendsLog(i, z) == IsNextZxid(history[i], z)
 
+\* The epoch a new leader i proposes before any learner has connected: the
+\* one after the epoch it accepted last; learners' FOLLOWERINFO can only
+\* raise it. Being above i's own accepted epoch, not only its learners',
+\* keeps i from proposing an epoch it already acknowledged to another
+\* leader, or one older than the transactions in its own log.
+FirstEpochToPropose(i) == acceptedEpoch[i] + 1
+
+\* The entry learner i appends to its log for a transaction t its leader
+\* sent (PROPOSAL, INFORM): t itself, under the zxid the leader gave it.
+LogEntryFor(i, t) == t
+
 -----------------------------------------------------------------------------
 (* Messages                                                                *)
 
@@ -215,7 +227,7 @@ FLEDecide(i) ==
     /\ DecideStep(i)
     /\ zabState' = [zabState EXCEPT ![i] = DISCOVERY]
     /\ IF state'[i] = LEADING
-       THEN /\ leaderEpoch' = [leaderEpoch EXCEPT ![i] = acceptedEpoch[i] + 1]
+       THEN /\ leaderEpoch' = [leaderEpoch EXCEPT ![i] = FirstEpochToPropose(i)]
             /\ ackIndex' = [ackIndex EXCEPT ![i] = [k \in Server |-> 0]]
             /\ UNCHANGED msgs
        ELSE /\ msgs' = Send(msgs, i, currentVote'[i].leader, FollowerInfoMsg(acceptedEpoch[i]))
@@ -507,7 +519,7 @@ FollowerProcessPROPOSAL(i, j) ==
     /\ HeadIs(j, i, "PROPOSAL")
     /\ CanProcessPROPOSAL(i, j, Head(msgs[j][i]))
     /\ LET m == Head(msgs[j][i]) IN
-       /\ history' = [history EXCEPT ![i] = Append(@, m.mtxn)]
+       /\ history' = [history EXCEPT ![i] = Append(@, LogEntryFor(i, m.mtxn))]
        /\ msgs' = Send(Consume(j, i), i, j, AckMsg(m.mepoch, m.mtxn.zxid))
     /\ UNCHANGED <<electionVars, currentEpoch, zabVars, leaderVars, ghostVars>>
 
@@ -544,7 +556,7 @@ ObserverProcessINFORM(i, j) ==
        IN IF k > 0
           THEN /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Max(@, k)]
                /\ UNCHANGED history
-          ELSE /\ history' = [history EXCEPT ![i] = Append(@, t)]
+          ELSE /\ history' = [history EXCEPT ![i] = Append(@, LogEntryFor(i, t))]
                /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Len(history[i]) + 1]
     /\ msgs' = Consume(j, i)
     /\ UNCHANGED <<electionVars, currentEpoch, acceptedEpoch, zabState, syncStage,
