@@ -115,6 +115,11 @@ SkipGapCheck(i, z) == TRUE
 \* compare the zxid before the epoch.
 ZxidFirst(ea, za, eb, zb) == ZxidLT(zb, za) \/ (za = zb /\ ea > eb)
 
+\* For FirstEpochToPropose: a new leader proposes the epoch it already
+\* accepted instead of the next one; only its learners' accepted epochs are
+\* raised past.
+ReuseAcceptedEpoch(i) == acceptedEpoch[i]
+
 (***************************************************************************)
 (* Scenarios of the expected-violation models: state constraints that      *)
 (* narrow the search to the behaviours where the bug shows. Every state    *)
@@ -142,6 +147,13 @@ StaleProposalScenario ==
     /\ \A i \in Server \ {FirstLeader} :
           (\E t \in Range(history[i]) : t.zxid[1] = 1) => currentEpoch[i] >= 2
     /\ faults.timeout > 0 => proposedTxns # {}
+    /\ \A i \in Server : electionMsgs[FirstLeader][i] = <<>>
+
+\* Server 3 stays the leader of epoch 1 and never answers a notification;
+\* the followers give up on it only once some leader is established.
+SecondLeaderScenario ==
+    /\ state[FirstLeader] = LEADING
+    /\ faults.timeout > 0 => establishedLeaders # {}
     /\ \A i \in Server : electionMsgs[FirstLeader][i] = <<>>
 
 \* Server 2 is out of reach until a leader of epoch 3 is established:
