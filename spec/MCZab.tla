@@ -120,6 +120,13 @@ ZxidFirst(ea, za, eb, zb) == ZxidLT(zb, za) \/ (za = zb /\ ea > eb)
 \* raised past.
 ReuseAcceptedEpoch(i) == acceptedEpoch[i]
 
+\* For LogEntryFor: a learner logs a transaction from its leader under the
+\* next zxid of its own log (its last zxid plus one, as a standalone server
+\* numbers its writes) instead of the zxid the leader gave it. The two agree
+\* inside an epoch and differ at the first transaction of each.
+NumberLocally(i, t) ==
+    LET l == LastZxid(history[i]) IN [t EXCEPT !.zxid = <<l[1], l[2] + 1>>]
+
 (***************************************************************************)
 (* Scenarios of the expected-violation models: state constraints that      *)
 (* narrow the search to the behaviours where the bug shows. Every state    *)
