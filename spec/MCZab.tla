@@ -97,6 +97,19 @@ SettledInit ==
 DivergedSettledInit == SettledFrom(DivergedLogs, DivergedEpochs, DivergedEpochs, DivergedLeaders, 2)
 
 (***************************************************************************)
+(* A past in which server 1 lagged: server 3 led epoch 1 with server 2     *)
+(* while server 1 was cut off, then led epoch 2 with server 2 again,       *)
+(* logged (2,1), lost its PROPOSAL with the connection and went down.      *)
+(* Nothing was ever committed. The correct protocol produces it, and so    *)
+(* does LearnersEpochOnly below. Server 3, with the most recent log, wins  *)
+(* the next election; server 1 has accepted no epoch yet.                  *)
+(***************************************************************************)
+LaggingLogs    == (1 :> <<>>) @@ (2 :> <<>>) @@ (3 :> <<Old(2, 1)>>)
+LaggingEpochs  == (1 :> 0) @@ (2 :> 2) @@ (3 :> 2)
+LaggingLeaders == {<<1, 3>>, <<2, 3>>}
+LaggingSettledInit == SettledFrom(LaggingLogs, LaggingEpochs, LaggingEpochs, LaggingLeaders, 3)
+
+(***************************************************************************)
 (* Broken variants. An expected-violation cfg substitutes one of these for *)
 (* the check of Zab.tla (or FastLeaderElection.tla) it names, with `<-`.   *)
 (***************************************************************************)
@@ -126,6 +139,11 @@ ReuseAcceptedEpoch(i) == acceptedEpoch[i]
 \* inside an epoch and differ at the first transaction of each.
 NumberLocally(i, t) ==
     LET l == LastZxid(history[i]) IN [t EXCEPT !.zxid = <<l[1], l[2] + 1>>]
+
+\* For FirstEpochToPropose: a new leader leaves its own accepted epoch out
+\* of the new epoch, which becomes one past the highest epoch its learners
+\* accepted.
+LearnersEpochOnly(i) == 0
 
 (***************************************************************************)
 (* Scenarios of the expected-violation models: state constraints that      *)
@@ -162,6 +180,13 @@ SecondLeaderScenario ==
     /\ state[FirstLeader] = LEADING
     /\ faults.timeout > 0 => establishedLeaders # {}
     /\ \A i \in Server : electionMsgs[FirstLeader][i] = <<>>
+
+\* From the lagging past: server 3 stays the leader and server 2 its
+\* follower; server 1 gives up on 3 only after 3 has committed something.
+RejoinScenario ==
+    /\ state[FirstLeader] = LEADING
+    /\ state[2] = FOLLOWING
+    /\ faults.timeout > 0 => committedTxns # {}
 
 \* Server 2 is out of reach until a leader of epoch 3 is established:
 \* neither 1 nor 3 votes for it before then.
