@@ -6,12 +6,15 @@ NODE       ?= node
 PYTHON     ?= /usr/bin/python3
 CONFIG     ?=
 MODELS     ?= ci
+# The server's Node flags: the same as the launcher line of src/cli/main.ts,
+# which the `verikeeper` bin runs with.
+SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
 .PHONY: run check deps build typecheck unit tools tlc zookeeper debian \
         model-check model-check-full integration bench clean
 
 run: build
-	$(NODE) dist/src/cli/main.js start-foreground $(CONFIG)
+	$(NODE) $(SERVER_NODE_FLAGS) dist/src/cli/main.js start-foreground $(CONFIG)
 
 check: build unit model-check integration
 
