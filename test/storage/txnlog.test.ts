@@ -105,6 +105,38 @@ describe('TxnLog round trip', () => {
     await log.close();
   });
 
+  it('rolls while flushes run: the file takes what is not yet written, later records start a new one', async () => {
+    const dir = await tempDir();
+    const log = await TxnLog.open(dir, options({ syncsInFlight: 2 }));
+    for (const r of range(1, 5)) log.append(r);
+    const first = log.flush();
+    const rolled = log.roll();
+    for (const r of range(6, 9)) log.append(r);
+    const second = log.flush();
+    await rolled;
+    expect(await Promise.all([first, second])).toEqual([9, 9]);
+    for (const r of range(10, 12)) log.append(r);
+    expect(await log.flush()).toBe(12);
+    expect(await logFiles(dir)).toEqual(['log.1', 'log.a']);
+    expect((await readAll(log)).map((r) => r.zxid)).toEqual(range(1, 12).map((r) => r.zxid));
+    await log.close();
+  });
+
+  it('rolls a file whose records are all written already: it is trimmed and the next record starts a new one', async () => {
+    const dir = await tempDir();
+    const log = await TxnLog.open(dir, options({ preAllocSize: 1 << 20 }));
+    const records = range(1, 3);
+    for (const r of records) log.append(r);
+    await log.flush();
+    await log.roll();
+    expect((await fsp.stat(path.join(dir, 'version-2', 'log.1'))).size).toBe(recordOffset(records, 3));
+    for (const r of range(4, 5)) log.append(r);
+    expect(await log.flush()).toBe(5);
+    expect(await logFiles(dir)).toEqual(['log.1', 'log.4']);
+    expect((await readAll(log)).map((r) => r.zxid)).toEqual(range(1, 5).map((r) => r.zxid));
+    await log.close();
+  });
+
   it('rolls by itself once a file reaches rollSize', async () => {
     const dir = await tempDir();
     const log = await TxnLog.open(dir, options({ rollSize: 1000 }));

@@ -217,11 +217,19 @@ export class TxnLog {
     return p;
   }
 
-  /** Flushes, then ends the current file: the next record starts a new one (after a snapshot). */
+  /**
+   * Ends the current file (after a snapshot): it takes the records not yet
+   * written when the roll runs, and the next record starts a new file. Like a
+   * flush it holds up the flushes after it only while it writes: the file is
+   * trimmed and closed once its last fdatasync is done. Resolves then.
+   */
   roll(): Promise<void> {
-    return this.serial(async () => {
-      await (await this.writeStaged()).synced;
-      await this.closeCurrent(true);
+    const written = this.serial(async () => {
+      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
+      return this.writeStaged(true);
+    }, true);
+    return written.then(async (w) => {
+      await w.synced;
     });
   }
 
@@ -326,11 +334,27 @@ export class TxnLog {
   /**
    * Writes the buffered records (under the chain) and starts their
    * fdatasync; `synced` settles when they are durable, after every earlier
-   * flush. A file that reaches rollSize is closed once its last fdatasync is
-   * done, and the next flush starts a new one.
+   * flush. A file that reaches rollSize, or that `endFile` ends (a roll), is
+   * trimmed and closed once its last fdatasync is done, and the next flush
+   * starts a new one.
    */
-  private async writeStaged(): Promise<{ synced: Promise<number> }> {
-    if (this.pending.bytes === 0) return { synced: this.lastSync.then(() => this.afterSyncs()) };
+  private async writeStaged(endFile = false): Promise<{ synced: Promise<number> }> {
+    if (this.pending.bytes === 0) {
+      const cur = endFile ? this.cur : null;
+      if (cur === null) return { synced: this.lastSync.then(() => this.afterSyncs()) };
+      this.cur = null;
+      const synced = this.lastSync.then(async () => {
+        if (this.failure !== null) throw this.failure;
+        try {
+          await this.closeFile(cur, true);
+        } catch (e) {
+          throw this.fail(e);
+        }
+        return this.durable;
+      });
+      this.lastSync = synced.catch(() => undefined);
+      return { synced };
+    }
     const firstZxid = this.pending.firstZxid();
     const batchLast = this.last;
     const data = this.pending.take();
@@ -361,7 +385,7 @@ export class TxnLog {
       }
       cur.syncing.add(handle);
     }
-    const roll = cur.end >= this.rollSize;
+    const roll = endFile || cur.end >= this.rollSize;
     if (roll) this.cur = null;
     this.pending.recycle(data);
     const earlier = this.lastSync;
