@@ -345,11 +345,7 @@ export class TxnLog {
       this.cur = null;
       const synced = this.lastSync.then(async () => {
         if (this.failure !== null) throw this.failure;
-        try {
-          await this.closeFile(cur, true);
-        } catch (e) {
-          throw this.fail(e);
-        }
+        await this.retire(cur);
         return this.durable;
       });
       this.lastSync = synced.catch(() => undefined);
@@ -415,17 +411,20 @@ export class TxnLog {
       if (this.failure !== null) throw this.failure;
       this.stats.flushes++;
       this.durable = batchLast;
-      if (roll) {
-        try {
-          await this.closeFile(cur, true);
-        } catch (e) {
-          throw this.fail(e);
-        }
-      }
+      if (roll) await this.retire(cur);
       return this.durable;
     })();
     this.lastSync = synced.catch(() => undefined);
     return { synced };
+  }
+
+  /** Trims and closes a file that takes no more records, once its fdatasyncs are done; a failure fails the log. */
+  private async retire(cur: OpenFile): Promise<void> {
+    try {
+      await this.closeFile(cur, true);
+    } catch (e) {
+      throw this.fail(e);
+    }
   }
 
   /** The durable zxid once the fdatasyncs in flight have settled (or their failure). */
