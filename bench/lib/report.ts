@@ -2,7 +2,7 @@
 // markdown tables, a description of the machine, and saving raw results as
 // JSON under bench/results/ (git-ignored).
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,13 +33,10 @@ export function markdownTable(header: string[], rows: string[][]): string {
 }
 
 function javaVersion(): string {
-  try {
-    const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n')[0] ?? '';
-  } catch (e) {
-    const err = e as { stderr?: string };
-    return (err.stderr ?? '').split('\n')[0] ?? 'unknown';
-  }
+  // java -version prints to stderr
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (r.error) return 'unknown';
+  return `${r.stderr}${r.stdout}`.split('\n')[0]?.trim() || 'unknown';
 }
 
 export interface MachineInfo {
