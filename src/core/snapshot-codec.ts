@@ -10,8 +10,16 @@ import { ZNode } from './tree.js';
 
 const FORMAT = 1;
 const CHUNK = 1 << 20;
+/**
+ * Node data at least this long goes into the output as it is instead of
+ * being copied: the tree never changes a data array in place (setData
+ * replaces it), so the array still holds the snapshot's value when the
+ * chunks are written out later. Serialising a tree of large values on the
+ * event loop is then mostly bookkeeping, not copying.
+ */
+const SHARED_MIN = 256;
 
-/** Serialises the database into chunks of about 1 MB (views that stay valid). */
+/** Serialises the database into chunks of about 1 MB or single node values (views that stay valid). */
 export function encodeSnapshot(db: Database): Uint8Array[] {
   const w = new JuteWriter(4 * CHUNK);
   const out: Uint8Array[] = [];
@@ -35,7 +43,13 @@ export function encodeSnapshot(db: Database): Uint8Array[] {
   w.writeInt(tree.nodes.size);
   for (const [path, n] of tree.nodes) {
     w.writeUstring(path);
-    w.writeBuffer(n.data);
+    const data = n.data;
+    if (data !== null && data.length >= SHARED_MIN) {
+      w.writeInt(data.length);
+      out.push(w.finish(), data);
+    } else {
+      w.writeBuffer(data);
+    }
     w.writeInt(n.acl);
     w.writeLong(n.czxid);
     w.writeLong(n.mzxid);

@@ -34,7 +34,8 @@ const names = ['a', 'b', 'c'];
 const pathArb = fc
   .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
   .map((segs) => '/' + segs.join('/'));
-const dataArb = fc.uint8Array({ maxLength: 16 });
+// small values are copied into a snapshot, large ones are shared with the tree
+const dataArb = fc.oneof(fc.uint8Array({ maxLength: 16 }), fc.uint8Array({ minLength: 250, maxLength: 600 }));
 const aclArb = fc.constantFrom(OPEN_ACL_UNSAFE, [{ perms: Perms.READ | Perms.WRITE, id: { scheme: 'world', id: 'anyone' } }]);
 
 const writeArb: fc.Arbitrary<Request> = fc.oneof(
@@ -108,6 +109,21 @@ describe('transaction and snapshot encoding', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('a snapshot keeps the values it was taken with while the tree changes before it is written', () => {
+    const h = new Harness();
+    const c = h.session();
+    const big = (b: number): Uint8Array => new Uint8Array(1000).fill(b);
+    h.send(c, { type: OpCode.create, path: '/a', data: big(1), acl: OPEN_ACL_UNSAFE, flags: 0 });
+    h.send(c, { type: OpCode.create, path: '/b', data: enc('small'), acl: OPEN_ACL_UNSAFE, flags: 0 });
+    const before = dump(h.db);
+    const chunks = encodeSnapshot(h.db);
+    h.send(c, { type: OpCode.setData, path: '/a', data: big(2), version: -1 });
+    h.send(c, { type: OpCode.delete, path: '/b', version: -1 });
+    h.send(c, { type: OpCode.create, path: '/c', data: big(3), acl: OPEN_ACL_UNSAFE, flags: 0 });
+    expect(dump(h.db)).not.toEqual(before);
+    expect(dump(decodeSnapshot(Buffer.concat(chunks)))).toEqual(before);
   });
 
   it('rejects damaged transactions and snapshots with a JuteError', () => {
