@@ -25,7 +25,7 @@ export const SNAP_HEADER_SIZE = 16;
 export const SNAP_TRAILER_SIZE = 16;
 
 const ZOOKEEPER_SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
-const STAGE_SIZE = 4 * 1024 * 1024;
+const STAGE_SIZE = 1024 * 1024;
 const READ_CHUNK = 8 * 1024 * 1024;
 const TEMP_NAME = /^snapshot\.[0-9a-f]+\.[0-9a-z-]+\.tmp$/;
 
@@ -97,7 +97,7 @@ export async function writeSnapshot(
   }
 }
 
-/** Copies small pieces into large buffers and keeps one write in flight while the next buffer fills. */
+/** Copies small pieces into 1 MB stages and keeps one stage's write and fdatasync in flight while the next fills. */
 class PipelinedWriter {
   private stages = [Buffer.allocUnsafe(STAGE_SIZE), Buffer.allocUnsafe(STAGE_SIZE)];
   private which = 0;
@@ -136,12 +136,19 @@ class PipelinedWriter {
     this.pos += this.fill;
     // The previous write used the other buffer: wait for it before that buffer is filled again.
     await this.inFlight;
-    const write = writeFully(this.h, [buf], at);
+    // Each stage is made durable as it goes: the final fsync then has little
+    // left to flush, and the transaction log's fdatasyncs, which share the
+    // disk and the file system's journal, never queue behind the whole file.
+    const write = writeFully(this.h, [buf], at).then(() => this.h.datasync());
     // Observed now so that a failure is not reported as unhandled; it is rethrown when awaited.
     write.catch(() => undefined);
     this.inFlight = write;
     this.which ^= 1;
     this.fill = 0;
+    // Filling a stage (copy and checksum) runs on the event loop: let the
+    // requests and fdatasyncs waiting meanwhile go first, so that a snapshot
+    // holds them up for one stage at a time, not for the whole file.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
