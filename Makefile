@@ -10,7 +10,7 @@ MODELS     ?= ci
 # which the `verikeeper` bin runs with.
 SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
-.PHONY: run check deps build typecheck unit tools tlc zookeeper debian \
+.PHONY: run check deps build typecheck unit tools tlc zookeeper curator debian \
         model-check model-check-full integration bench clean
 
 run: build
@@ -39,10 +39,13 @@ tlc:
 zookeeper:
 	bash scripts/install-zookeeper.sh
 
+curator:
+	bash scripts/install-curator.sh
+
 debian:
 	bash scripts/install-debian.sh
 
-tools: tlc zookeeper debian
+tools: tlc zookeeper curator debian
 
 model-check: build tlc
 	$(NODE) dist/src/tlc/main.js --class ci
@@ -50,7 +53,7 @@ model-check: build tlc
 model-check-full: build tlc
 	$(NODE) dist/src/tlc/main.js --class full
 
-integration: build debian
+integration: build debian curator
 	npx vitest run -c vitest.integration.config.ts
 	NODE=$(NODE) $(PYTHON) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning test/python
 
