@@ -206,12 +206,9 @@ export class TxnLog {
    */
   flush(): Promise<number> {
     if (this.queuedFlush) return this.queuedFlush;
-    const written = this.serial(async () => {
-      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
+    const written = this.writeInTurn(false, () => {
       if (this.queuedFlush === p) this.queuedFlush = null;
-      // the chain goes on once the records are written, not once they are synced
-      return this.writeStaged();
-    }, true);
+    });
     const p: Promise<number> = written.then((w) => w.synced);
     this.queuedFlush = p;
     return p;
@@ -224,13 +221,22 @@ export class TxnLog {
    * trimmed and closed once its last fdatasync is done. Resolves then.
    */
   roll(): Promise<void> {
-    const written = this.serial(async () => {
-      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
-      return this.writeStaged(true);
-    }, true);
-    return written.then(async (w) => {
+    return this.writeInTurn(true).then(async (w) => {
       await w.synced;
     });
+  }
+
+  /**
+   * A flush's or roll's turn on the chain: once fewer than `syncsInFlight`
+   * fdatasyncs run, `onStart`, then write what is staged. The chain goes on
+   * once the records are written, not once they are synced.
+   */
+  private writeInTurn(endFile: boolean, onStart?: () => void): Promise<{ synced: Promise<number> }> {
+    return this.serial(async () => {
+      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
+      onStart?.();
+      return this.writeStaged(endFile);
+    }, true);
   }
 
   /**
