@@ -117,6 +117,7 @@ describe('snapshots', () => {
       ['a cut-off end', (f) => fsp.truncate(f, 60)],
       ['a wrong zxid in the header', (f) => flipBit(f, 15, 0)],
       ['an empty file', (f) => fsp.truncate(f, 0)],
+      ['format version 1 (CRC-32C)', (f) => flipBit(f, 7, 1).then(() => flipBit(f, 7, 0))],
     ];
     for (const [what, spoil] of damage) {
       const dir = await tempDir();

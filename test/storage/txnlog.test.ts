@@ -726,9 +726,12 @@ describe('corruption', () => {
     const badMagic = Buffer.from(good);
     badMagic.write('XXXX', 0);
     cases.push([badMagic, /bad magic/]);
-    const v2 = Buffer.from(good);
-    v2.writeUInt32BE(2, 4);
-    cases.push([v2, /unsupported log format version 2/]);
+    const v1 = Buffer.from(good); // the format before, checksummed with CRC-32C
+    v1.writeUInt32BE(1, 4);
+    cases.push([v1, /unsupported log format version 1/]);
+    const v3 = Buffer.from(good);
+    v3.writeUInt32BE(3, 4);
+    cases.push([v3, /unsupported log format version 3/]);
     const zk = Buffer.from(good);
     zk.write('ZKLG', 0);
     cases.push([zk, /Apache ZooKeeper log file/]);

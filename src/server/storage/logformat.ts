@@ -2,10 +2,10 @@
 //
 //   file header (16 bytes)
 //     0  magic        "VKTL" (0x564b544c)
-//     4  version      u32, 1
+//     4  version      u32, 2 (version 1 had CRC-32C checksums)
 //     8  start zxid   u64, the zxid of the first record (also in the file name)
 //   records, back to back
-//     0  crc          u32, CRC-32C of bytes 4 .. 16+length of this record
+//     0  crc          u32, CRC-32 of bytes 4 .. 16+length of this record
 //     4  length       u32, payload length
 //     8  zxid         u64
 //     16 payload      `length` bytes
@@ -16,12 +16,12 @@
 // the log as long as everything after it is zero too.
 
 import type { promises as fsp } from 'node:fs';
-import { crc32c, crc32cZeros } from './crc32c.js';
+import { crc32, crc32Zeros } from './crc32.js';
 import { StorageError } from './errors.js';
 import { MAX_ZXID, readFully } from './files.js';
 
 export const LOG_MAGIC = 0x564b544c; // "VKTL"
-export const LOG_VERSION = 1;
+export const LOG_VERSION = 2;
 export const LOG_HEADER_SIZE = 16;
 export const RECORD_HEADER_SIZE = 16;
 /** Largest payload a record may carry (far above jute.maxbuffer). */
@@ -67,7 +67,7 @@ export function encodeRecordInto(b: Buffer, off: number, zxid: number, payload: 
   writeU64(b, off + 8, zxid);
   b.set(payload, off + RECORD_HEADER_SIZE);
   const end = off + RECORD_HEADER_SIZE + len;
-  b.writeUInt32BE(crc32c(b, off + 4, end), off);
+  b.writeUInt32BE(crc32(b, off + 4, end), off);
   return end;
 }
 
@@ -131,7 +131,7 @@ export class RecordReader {
       this.want = end;
       return undefined;
     }
-    if (crc32c(b, at + 4, at + end) !== b.readUInt32BE(at)) return this.stop(off, 'checksum mismatch', zxid);
+    if (crc32(b, at + 4, at + end) !== b.readUInt32BE(at)) return this.stop(off, 'checksum mismatch', zxid);
     if (zxid === 0 || zxid > MAX_ZXID) return this.stop(off, `invalid zxid ${zxid}`, zxid);
     this.offset = off + end;
     return { zxid, payload: b.subarray(at + RECORD_HEADER_SIZE, at + end), offset: off };
@@ -221,8 +221,8 @@ export async function classifyTail(
     if (len > fileSize - pos - RECORD_HEADER_SIZE) continue;
     const recEnd = q + RECORD_HEADER_SIZE + len;
     const inRegion = Math.min(recEnd, region.length);
-    let crc = crc32c(region, q + 4, inRegion);
-    if (recEnd > inRegion) crc = crc32cZeros(recEnd - inRegion, crc);
+    let crc = crc32(region, q + 4, inRegion);
+    if (recEnd > inRegion) crc = crc32Zeros(recEnd - inRegion, crc);
     if (crc === region.readUInt32BE(q)) return { kind: 'followed', offset: pos, zxid };
   }
   return { kind: 'torn' };

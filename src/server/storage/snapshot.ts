@@ -2,9 +2,9 @@
 // last transaction the snapshot covers. The content is opaque bytes. Format
 // (integers big-endian):
 //
-//   header (16 bytes)   magic "VKSN", version u32 = 1, zxid u64
+//   header (16 bytes)   magic "VKSN", version u32 = 2, zxid u64
 //   content             the concatenated chunks
-//   trailer (16 bytes)  content length u64, CRC-32C u32 of every byte before
+//   trailer (16 bytes)  content length u64, CRC-32 u32 of every byte before
 //                       it (header, content, length), magic "VKSE"
 //
 // A snapshot is written to a temporary file, fsynced, renamed into place and
@@ -13,14 +13,14 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createLogger, type Logger } from '../log.js';
-import { crc32c } from './crc32c.js';
+import { crc32 } from './crc32.js';
 import { StorageCorruptionError, hex } from './errors.js';
 import { ensureDir, listDir, listZxidFiles, MAX_ZXID, readFully, removeIfExists, syncDir, versionDir, writeFully, zxidFileName } from './files.js';
 import { readU64, writeU64 } from './logformat.js';
 
 export const SNAP_MAGIC = 0x564b534e; // "VKSN"
 export const SNAP_END_MAGIC = 0x564b5345; // "VKSE"
-export const SNAP_VERSION = 1;
+export const SNAP_VERSION = 2;
 export const SNAP_HEADER_SIZE = 16;
 export const SNAP_TRAILER_SIZE = 16;
 
@@ -66,17 +66,17 @@ export async function writeSnapshot(
     header.writeUInt32BE(SNAP_VERSION, 4);
     writeU64(header, 8, zxid);
     out = new PipelinedWriter(h);
-    let crc = crc32c(header);
+    let crc = crc32(header);
     await out.put(header);
     let length = 0;
     for await (const chunk of chunks) {
-      crc = crc32c(chunk, 0, chunk.length, crc);
+      crc = crc32(chunk, 0, chunk.length, crc);
       length += chunk.length;
       await out.put(chunk);
     }
     const trailer = Buffer.alloc(SNAP_TRAILER_SIZE);
     writeU64(trailer, 0, length);
-    crc = crc32c(trailer, 0, 8, crc);
+    crc = crc32(trailer, 0, 8, crc);
     trailer.writeUInt32BE(crc, 8);
     trailer.writeUInt32BE(SNAP_END_MAGIC, 12);
     await out.put(trailer);
@@ -200,7 +200,7 @@ export async function readSnapshotFile(file: string, zxid: number): Promise<Uint
       return 'incomplete (its trailer is missing or does not match its size)';
     }
     const data = Buffer.allocUnsafe(length);
-    let crc = crc32c(header);
+    let crc = crc32(header);
     // Read the next chunk while checksumming the one just read.
     let off = 0;
     let reading = readFully(h, data, 0, Math.min(READ_CHUNK, length), SNAP_HEADER_SIZE);
@@ -212,10 +212,10 @@ export async function readSnapshotFile(file: string, zxid: number): Promise<Uint
       if (nextOff < length) {
         reading = readFully(h, data, nextOff, Math.min(READ_CHUNK, length - nextOff), SNAP_HEADER_SIZE + nextOff);
       }
-      crc = crc32c(data, off, nextOff, crc);
+      crc = crc32(data, off, nextOff, crc);
       off = nextOff;
     }
-    crc = crc32c(trailer, 0, 8, crc);
+    crc = crc32(trailer, 0, 8, crc);
     if (crc !== trailer.readUInt32BE(8)) return 'checksum mismatch';
     return data;
   } finally {
