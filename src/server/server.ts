@@ -22,10 +22,10 @@ import { writeSnapshot } from './storage/snapshot.js';
 import { TxnLog } from './storage/txnlog.js';
 
 /**
- * fdatasyncs of the transaction log allowed in flight at once. Disks serve
- * concurrent flushes in about the time of one, so while one group commit
- * waits for its fdatasync the next is written and synced already; a write
- * then waits for about one fdatasync instead of up to two.
+ * Group commits handed to the log writer thread at once. While the thread
+ * writes and fdatasyncs one, the next waits in its queue: the thread takes it
+ * up the moment the first is durable, not after a round trip through the
+ * event loop, which is busy answering the first.
  */
 const SYNCS_IN_FLIGHT = 2;
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StorageCorruptionError, StorageError, StorageFormatError } from '../../src/server/storage/errors.js';
 import { encodeLogHeader } from '../../src/server/storage/logformat.js';
+import { sharedLogWriter, type LogWriteJob, type LogWriter, type LogWriteResult } from '../../src/server/storage/logwriter.js';
 import { TxnLog, type TxnLogOptions, type TxnRecord } from '../../src/server/storage/txnlog.js';
 import {
   encodeLogFile,
@@ -23,12 +24,33 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The prototype of fs.promises FileHandle, to count or slow down its datasync calls. */
-async function fileHandleProto(dir: string): Promise<{ datasync(): Promise<void> }> {
-  const h = await fsp.open(path.join(dir, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(h) as { datasync(): Promise<void> };
-  await h.close();
-  return proto;
+/**
+ * The log writer thread behind a stand-in for the disk: job `n` (from 1) is
+ * `slow(n)` ms slower, as a slow fdatasync would be, or fails with EIO
+ * instead of being written when `fail(n)`. Jobs still run one at a time, in
+ * order, as the writer promises. Counts what it is given.
+ */
+function disk(how: { slow?: (n: number) => number; fail?: (n: number) => boolean } = {}) {
+  const real = sharedLogWriter();
+  const seen = { jobs: 0, syncs: 0, outstanding: 0, maxOutstanding: 0 };
+  let previous: Promise<unknown> = Promise.resolve();
+  const writer: LogWriter = {
+    run(job: LogWriteJob): Promise<LogWriteResult> {
+      const n = ++seen.jobs;
+      if (job.sync) seen.syncs++;
+      seen.maxOutstanding = Math.max(seen.maxOutstanding, ++seen.outstanding);
+      const done = previous.then(async () => {
+        const delay = how.slow?.(n) ?? 0;
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        if (how.fail?.(n)) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        const r = await real.run(job);
+        return { syncMs: r.syncMs + delay };
+      });
+      previous = done.catch(() => undefined);
+      return done.finally(() => seen.outstanding--);
+    },
+  };
+  return { writer, seen };
 }
 
 async function writeLog(dir: string, records: TxnRecord[], extra = {}): Promise<void> {
@@ -218,9 +240,8 @@ describe('TxnLog round trip', () => {
 describe('group commit', () => {
   it('makes many records durable with fewer fdatasync calls than records', async () => {
     const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const spy = vi.spyOn(proto, 'datasync');
-    const log = await TxnLog.open(dir, options({ forceSync: true, preAllocSize: 1 << 20 }));
+    const { writer, seen } = disk();
+    const log = await TxnLog.open(dir, options({ forceSync: true, preAllocSize: 1 << 20, writer }));
     let next = 1;
     const writers = 16;
     const perWriter = 60;
@@ -238,7 +259,7 @@ describe('group commit', () => {
     );
     const total = writers * perWriter;
     expect(acked.length).toBe(total);
-    expect(spy.mock.calls.length).toBe(log.stats.syncs);
+    expect(seen.syncs).toBe(log.stats.syncs);
     expect(log.stats.syncs).toBeGreaterThan(0);
     expect(log.stats.syncs).toBeLessThan(total / 4);
     await log.close();
@@ -249,18 +270,11 @@ describe('group commit', () => {
 
   it('writes everything appended during a slow fdatasync with the next single one', async () => {
     const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const original = proto.datasync;
-    let calls = 0;
-    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      calls++;
-      await new Promise((r) => setTimeout(r, 30));
-      return original.call(this);
-    });
-    const log = await TxnLog.open(dir, options({ forceSync: true }));
+    const { writer, seen } = disk({ slow: () => 30 });
+    const log = await TxnLog.open(dir, options({ forceSync: true, writer }));
     log.append(rec(1));
     const first = log.flush();
-    await new Promise((r) => setTimeout(r, 5)); // the first flush is now inside fdatasync
+    await new Promise((r) => setTimeout(r, 5)); // the first flush is now on its way to disk
     const later: Promise<number>[] = [];
     for (let z = 2; z <= 101; z++) {
       log.append(rec(z));
@@ -273,20 +287,15 @@ describe('group commit', () => {
     const zs = await laterDone;
     for (const z of zs) expect(z).toBe(101);
     expect(order).toEqual(['first', 'later']);
-    expect(calls).toBe(2);
+    expect(seen.syncs).toBe(2);
     expect(log.stats.flushes).toBe(2);
     await log.close();
   });
 
   it('warns when an fdatasync takes longer than fsyncWarningMs, and counts syncs', async () => {
     const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const original = proto.datasync;
-    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      await new Promise((r) => setTimeout(r, 25));
-      return original.call(this);
-    });
-    const opts = options({ forceSync: true, fsyncWarningMs: 10 });
+    const { writer } = disk({ slow: () => 25 });
+    const opts = options({ forceSync: true, fsyncWarningMs: 10, writer });
     const log = await TxnLog.open(dir, opts);
     log.append(rec(1));
     await log.flush();
@@ -298,23 +307,24 @@ describe('group commit', () => {
 
   it('does not fdatasync without forceSync', async () => {
     const dir = await tempDir();
-    const spy = vi.spyOn(await fileHandleProto(dir), 'datasync');
-    const log = await TxnLog.open(dir, options({ forceSync: false }));
+    const { writer, seen } = disk();
+    const log = await TxnLog.open(dir, options({ forceSync: false, writer }));
     for (const r of range(1, 50)) {
       log.append(r);
       await log.flush();
     }
     await log.close();
-    expect(spy).not.toHaveBeenCalled();
+    expect(seen.jobs).toBeGreaterThan(0);
+    expect(seen.syncs).toBe(0);
+    expect(log.stats.syncs).toBe(0);
   });
 
   it('stops accepting writes once a write fails', async () => {
     const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const log = await TxnLog.open(dir, options({ forceSync: true }));
+    const { writer } = disk({ fail: (n) => n === 2 });
+    const log = await TxnLog.open(dir, options({ forceSync: true, writer }));
     log.append(rec(1));
     await log.flush();
-    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
     log.append(rec(2));
     await expect(log.flush()).rejects.toThrow(/EIO/);
     expect(() => log.append(rec(3))).toThrow(/EIO/);
@@ -324,47 +334,27 @@ describe('group commit', () => {
   });
 });
 
-describe('fdatasyncs in flight (syncsInFlight)', () => {
-  /** Slows datasync down by the next delay of `delays` (ms) and tracks how many run at once. */
-  async function slowSyncs(dir: string, delays: number[]): Promise<{ calls: number; maxConcurrent: number }> {
-    const proto = await fileHandleProto(dir);
-    const original = proto.datasync;
-    const seen = { calls: 0, maxConcurrent: 0 };
-    let running = 0;
-    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      const delay = delays[seen.calls++] ?? 0;
-      running++;
-      seen.maxConcurrent = Math.max(seen.maxConcurrent, running);
-      try {
-        await new Promise((r) => setTimeout(r, delay));
-        return await original.call(this);
-      } finally {
-        running--;
-      }
-    });
-    return seen;
-  }
-
-  it('starts the next flush while an earlier fdatasync runs, and reports durability in order', async () => {
+describe('flushes in flight (syncsInFlight)', () => {
+  it('hands the next flush over while an earlier one is on its way to disk, and reports durability in order', async () => {
     const dir = await tempDir();
-    // the first fdatasync is slow, the second finishes long before it
-    const seen = await slowSyncs(dir, [60, 1, 1, 1]);
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2 }));
+    const { writer, seen } = disk({ slow: (n) => (n === 1 ? 60 : 0) });
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2, writer }));
     log.append(rec(1));
     const order: string[] = [];
     const first = log.flush().then((z) => (order.push(`first ${z}`), z));
-    await new Promise((r) => setTimeout(r, 15)); // the first flush is now inside its fdatasync
+    await new Promise((r) => setTimeout(r, 15)); // the first flush is now with the writer
     expect(log.needsFlush).toBe(false);
     for (const r of range(2, 11)) log.append(r);
     expect(log.needsFlush).toBe(true);
     const second = log.flush().then((z) => (order.push(`second ${z}`), z));
     expect(log.needsFlush).toBe(false);
-    await new Promise((r) => setTimeout(r, 20)); // the second fdatasync is done, the first is not
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen.jobs).toBe(2); // handed over without waiting for the first
     expect(log.durableZxid).toBe(0);
     expect(await Promise.all([first, second])).toEqual([1, 11]);
     expect(order).toEqual(['first 1', 'second 11']);
     expect(log.durableZxid).toBe(11);
-    expect(seen.maxConcurrent).toBe(2);
+    expect(seen.maxOutstanding).toBe(2);
     expect(log.stats.syncs).toBe(2);
     await log.close();
     const again = await TxnLog.open(dir, options());
@@ -372,10 +362,10 @@ describe('fdatasyncs in flight (syncsInFlight)', () => {
     await again.close();
   });
 
-  it('keeps at most syncsInFlight fdatasyncs running; later flushes join the queued one', async () => {
+  it('keeps at most syncsInFlight flushes with the writer; later flushes join the queued one', async () => {
     const dir = await tempDir();
-    const seen = await slowSyncs(dir, [30, 30, 30, 30, 30]);
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2 }));
+    const { writer, seen } = disk({ slow: () => 30 });
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2, writer }));
     const flushes: Promise<number>[] = [];
     for (let z = 1; z <= 40; z++) {
       log.append(rec(z));
@@ -384,61 +374,16 @@ describe('fdatasyncs in flight (syncsInFlight)', () => {
     }
     const results = await Promise.all(flushes);
     for (let i = 0; i < results.length; i++) expect(results[i]).toBeGreaterThanOrEqual(i + 1);
-    expect(seen.maxConcurrent).toBe(2);
-    // two running, one queued that every later call joins: far fewer syncs than flushes
-    expect(seen.calls).toBeLessThan(20);
+    expect(seen.maxOutstanding).toBe(2);
+    // two with the writer, one queued that every later call joins: far fewer syncs than flushes
+    expect(seen.syncs).toBeLessThan(20);
     await log.close();
-  });
-
-  it('never runs two fdatasyncs on one open file at once (each sees a writeback error)', async () => {
-    const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const original = proto.datasync;
-    const running = new Set<unknown>();
-    const handles = new Set<unknown>();
-    let shared = 0;
-    let overlapped = 0;
-    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      if (running.has(this)) shared++;
-      if (running.size > 0) overlapped++;
-      running.add(this);
-      handles.add(this);
-      try {
-        await new Promise((r) => setTimeout(r, 10));
-        return await original.call(this);
-      } finally {
-        running.delete(this);
-      }
-    });
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3, rollSize: 3000 }));
-    const flushes: Promise<number>[] = [];
-    for (let z = 1; z <= 60; z++) {
-      log.append(rec(z, 100));
-      flushes.push(log.flush());
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    await Promise.all(flushes);
-    await log.close();
-    expect(overlapped).toBeGreaterThan(0);
-    expect(shared).toBe(0);
-    expect(handles.size).toBeGreaterThan(1);
-    const again = await TxnLog.open(dir, options());
-    expect((await readAll(again)).map((r) => r.zxid)).toEqual(range(1, 60).map((r) => r.zxid));
-    await again.close();
   });
 
   it('fails every flush from the first failed fdatasync on, even one whose own fdatasync succeeded', async () => {
     const dir = await tempDir();
-    const proto = await fileHandleProto(dir);
-    const original = proto.datasync;
-    let calls = 0;
-    vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      const n = ++calls;
-      await new Promise((r) => setTimeout(r, n === 2 ? 30 : 1));
-      if (n === 2) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-      return original.call(this);
-    });
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3 }));
+    const { writer } = disk({ slow: (n) => (n === 2 ? 30 : 1), fail: (n) => n === 2 });
+    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3, writer }));
     log.append(rec(1));
     expect(await log.flush()).toBe(1);
     log.append(rec(2));

@@ -116,21 +116,30 @@ export async function readFully(
 
 /** Writes all of `bufs` at `position` (one writev call unless the kernel writes short). */
 export async function writeFully(h: fsp.FileHandle, bufs: Uint8Array[], position: number): Promise<void> {
-  let pending = bufs.filter((b) => b.length > 0);
+  let pending = unwritten(bufs, 0);
   let pos = position;
   while (pending.length > 0) {
     const { bytesWritten } = await h.writev(pending, pos);
     pos += bytesWritten;
-    let left = bytesWritten;
-    const rest: Uint8Array[] = [];
-    for (const b of pending) {
-      if (left >= b.length) {
-        left -= b.length;
-      } else {
-        rest.push(left > 0 ? b.subarray(left) : b);
-        left = 0;
-      }
-    }
-    pending = rest;
+    pending = unwritten(pending, bytesWritten);
   }
+}
+
+/**
+ * What a writev of `bufs` that wrote `written` bytes left to write (empty
+ * buffers dropped). It refers to nothing outside itself: the log writer
+ * thread runs its source text (see logwriter.ts).
+ */
+export function unwritten(bufs: Uint8Array[], written: number): Uint8Array[] {
+  let left = written;
+  const rest: Uint8Array[] = [];
+  for (const b of bufs) {
+    if (left >= b.length) {
+      left -= b.length;
+    } else {
+      rest.push(left > 0 ? b.subarray(left) : b);
+      left = 0;
+    }
+  }
+  return rest;
 }

@@ -62,13 +62,37 @@ export function readU64(b: Buffer, off: number): number {
 
 /** Writes one record (header and payload) at `off`; `b` must have room for it. */
 export function encodeRecordInto(b: Buffer, off: number, zxid: number, payload: Uint8Array): number {
+  const end = encodeUnsealedRecordInto(b, off, zxid, payload);
+  b.writeUInt32BE(crc32(b, off + 4, end), off);
+  return end;
+}
+
+/** Like encodeRecordInto, but leaves the checksum field for `sealRecords` to fill in. */
+export function encodeUnsealedRecordInto(b: Buffer, off: number, zxid: number, payload: Uint8Array): number {
   const len = payload.length;
   b.writeUInt32BE(len, off + 4);
   writeU64(b, off + 8, zxid);
   b.set(payload, off + RECORD_HEADER_SIZE);
-  const end = off + RECORD_HEADER_SIZE + len;
-  b.writeUInt32BE(crc32(b, off + 4, end), off);
-  return end;
+  return off + RECORD_HEADER_SIZE + len;
+}
+
+/**
+ * Fills in the checksum of every record in `b`, which holds whole records
+ * back to back from its first byte. It refers to nothing outside itself: the
+ * log writer thread runs its source text (see logwriter.ts).
+ */
+export function sealRecords(b: Uint8Array, crc: (data: Uint8Array) => number): void {
+  let off = 0;
+  while (off < b.length) {
+    const len = ((b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!) >>> 0;
+    const end = off + 16 + len;
+    const c = crc(b.subarray(off + 4, end));
+    b[off] = c >>> 24;
+    b[off + 1] = c >>> 16;
+    b[off + 2] = c >>> 8;
+    b[off + 3] = c;
+    off = end;
+  }
 }
 
 export interface RawRecord {

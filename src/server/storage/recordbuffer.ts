@@ -1,9 +1,11 @@
 // Records appended since the last flush, already encoded in the log's
-// on-disk format, in a list of fixed-size chunks: appending never copies
-// earlier records (as a growing single buffer would), a flush hands all
-// chunks to one writev, and the chunks come back to a small pool afterwards.
+// on-disk format but for their checksums, in a list of fixed-size chunks:
+// appending never copies earlier records (as a growing single buffer would),
+// a flush hands all chunks to the log writer thread, which seals and writes
+// them, and the chunks come back to a small pool afterwards. Chunks are
+// shared memory, so handing them over copies nothing.
 
-import { encodeRecordInto, readU64, RECORD_HEADER_SIZE } from './logformat.js';
+import { encodeUnsealedRecordInto, readU64, RECORD_HEADER_SIZE } from './logformat.js';
 
 const CHUNK_SIZE = 1024 * 1024;
 /** Chunks kept for reuse between flushes (at most this many MiB stay allocated). */
@@ -19,7 +21,7 @@ export class RecordBuffer {
   bytes = 0;
 
   constructor() {
-    this.cur = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.cur = sharedBuffer(CHUNK_SIZE);
   }
 
   append(zxid: number, payload: Uint8Array): void {
@@ -27,9 +29,9 @@ export class RecordBuffer {
     if (this.curLen + need > this.cur.length) {
       this.seal();
       // A record larger than a chunk gets a buffer of its own.
-      this.cur = need > CHUNK_SIZE ? Buffer.allocUnsafe(need) : this.fresh();
+      this.cur = need > CHUNK_SIZE ? sharedBuffer(need) : this.fresh();
     }
-    this.curLen = encodeRecordInto(this.cur, this.curLen, zxid, payload);
+    this.curLen = encodeUnsealedRecordInto(this.cur, this.curLen, zxid, payload);
     this.bytes += need;
   }
 
@@ -90,6 +92,10 @@ export class RecordBuffer {
   }
 
   private fresh(): Buffer {
-    return this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+    return this.pool.pop() ?? sharedBuffer(CHUNK_SIZE);
   }
+}
+
+function sharedBuffer(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
 }

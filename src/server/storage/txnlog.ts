@@ -1,8 +1,9 @@
 // The transaction log: records `{ zxid, payload }` with strictly increasing
 // zxids, appended in memory and made durable by `flush()` with one write and
 // one fdatasync for everything appended since the previous flush (group
-// commit). Files are `<dir>/version-2/log.<hex of their first zxid>` in the
-// format described in logformat.ts. Payloads are opaque bytes.
+// commit), which the log writer thread performs (logwriter.ts). Files are
+// `<dir>/version-2/log.<hex of their first zxid>` in the format described in
+// logformat.ts. Payloads are opaque bytes.
 //
 // Recovery happens in `open()`: the newest file is read to its end; a record
 // cut short by a crash (followed only by zeros or by bytes that hold no valid
@@ -21,7 +22,6 @@ import {
   readFully,
   syncDir,
   versionDir,
-  writeFully,
   zxidFileName,
   type ZxidFile,
 } from './files.js';
@@ -34,6 +34,7 @@ import {
   MAX_PAYLOAD,
   RecordReader,
 } from './logformat.js';
+import { sharedLogWriter, type LogWriter } from './logwriter.js';
 import { RecordBuffer } from './recordbuffer.js';
 
 export interface TxnRecord {
@@ -54,14 +55,15 @@ export interface TxnLogOptions {
   /** Take the directory lock (default true). */
   lock?: boolean;
   /**
-   * How many fdatasyncs may be in flight at once (default 1). With more than
-   * one, a flush writes its records while earlier flushes still wait for
-   * their fdatasync and starts its own: every fdatasync still begins after
-   * the write of the records it acknowledges has returned, and durability is
-   * reported in order, but a disk that serves several flushes at once (as
-   * most do) makes records durable sooner.
+   * How many flushes may be with the writer at once (default 1). With more
+   * than one, a flush hands its records over while earlier ones still wait
+   * for their fdatasync: the writer takes them up the moment it is done with
+   * the one before, without waiting for the event loop. Durability is
+   * reported in order.
    */
   syncsInFlight?: number;
+  /** Who writes and fdatasyncs the batches (default: the thread every log of the process shares). */
+  writer?: LogWriter;
 }
 
 export interface TxnLogStats {
@@ -83,14 +85,12 @@ const openLogs = new Set<string>();
 interface OpenFile {
   h: fsp.FileHandle;
   file: ZxidFile;
-  /** Offset just past the last record written. */
+  /** Offset just past the last record handed to the writer. */
   end: number;
+  /** Offset just past the last record the writer has finished with (what `readFrom` may read). */
+  done: number;
   /** Current file size (preallocated zeros past `end`). */
   size: number;
-  /** More handles of the same file, for fdatasyncs that overlap one on `h` (see syncHandle). */
-  spare: fsp.FileHandle[];
-  /** The handles an fdatasync runs on now. */
-  syncing: Set<fsp.FileHandle>;
 }
 
 export class TxnLog {
@@ -100,6 +100,7 @@ export class TxnLog {
   private readonly preAllocSize: number;
   private readonly rollSize: number;
   private readonly fsyncWarningMs: number;
+  private readonly writer: LogWriter;
 
   private cur: OpenFile | null;
   private last: number;
@@ -136,6 +137,7 @@ export class TxnLog {
     this.rollSize = opts.rollSize ?? Infinity;
     this.fsyncWarningMs = opts.fsyncWarningMs ?? 1000;
     this.maxSyncs = opts.syncsInFlight ?? 1;
+    this.writer = opts.writer ?? sharedLogWriter();
     this.cur = recovered.cur;
     this.last = recovered.lastZxid;
     this.durable = recovered.lastZxid;
@@ -217,8 +219,9 @@ export class TxnLog {
   /**
    * Ends the current file (after a snapshot): it takes the records not yet
    * written when the roll runs, and the next record starts a new file. Like a
-   * flush it holds up the flushes after it only while it writes: the file is
-   * trimmed and closed once its last fdatasync is done. Resolves then.
+   * flush it holds up the flushes after it only while it hands its records
+   * over: the file is trimmed and closed once its last fdatasync is done.
+   * Resolves then.
    */
   roll(): Promise<void> {
     return this.writeInTurn(true).then(async (w) => {
@@ -228,8 +231,9 @@ export class TxnLog {
 
   /**
    * A flush's or roll's turn on the chain: once fewer than `syncsInFlight`
-   * fdatasyncs run, `onStart`, then write what is staged. The chain goes on
-   * once the records are written, not once they are synced.
+   * flushes are with the writer, `onStart`, then hand over what is staged.
+   * The chain goes on once the records are handed over, not once they are
+   * written and synced.
    */
   private writeInTurn(endFile: boolean, onStart?: () => void): Promise<{ synced: Promise<number> }> {
     return this.serial(async () => {
@@ -250,7 +254,7 @@ export class TxnLog {
 
   /**
    * Every record with a zxid above `afterZxid`, oldest first, across files,
-   * as far as flushes have written. Each record's checksum and order is
+   * as far as completed flushes have written. Each record's checksum and order is
    * verified; damage raises StorageCorruptionError.
    */
   async *readFrom(afterZxid: number): AsyncGenerator<TxnRecord> {
@@ -267,9 +271,9 @@ export class TxnLog {
         const size = (await h.stat()).size;
         const isCurrent = this.cur !== null && this.cur.file.path === f.path;
         // A file being created by a flush that runs now holds nothing durable yet.
-        if (isCurrent && this.cur!.end === 0) continue;
+        if (isCurrent && this.cur!.done === 0) continue;
         await checkHeader(h, f, size);
-        const limit = isCurrent ? this.cur!.end : size;
+        const limit = isCurrent ? this.cur!.done : size;
         const reader = new RecordReader(h, LOG_HEADER_SIZE, limit);
         let count = 0;
         for (let rs = await reader.batch(); rs.length > 0; rs = await reader.batch()) {
@@ -338,11 +342,11 @@ export class TxnLog {
   }
 
   /**
-   * Writes the buffered records (under the chain) and starts their
-   * fdatasync; `synced` settles when they are durable, after every earlier
-   * flush. A file that reaches rollSize, or that `endFile` ends (a roll), is
-   * trimmed and closed once its last fdatasync is done, and the next flush
-   * starts a new one.
+   * Hands the buffered records to the writer (under the chain); `synced`
+   * settles once they are written and durable, after every earlier flush. A
+   * file that reaches rollSize, or that `endFile` ends (a roll), is trimmed
+   * and closed once its last fdatasync is done, and the next flush starts a
+   * new one.
    */
   private async writeStaged(endFile = false): Promise<{ synced: Promise<number> }> {
     if (this.pending.bytes === 0) {
@@ -359,57 +363,48 @@ export class TxnLog {
     }
     const firstZxid = this.pending.firstZxid();
     const batchLast = this.last;
-    const data = this.pending.take();
+    const records = this.pending.take();
     let cur: OpenFile;
     let created = false;
+    let writeAt: number;
+    let total: number;
+    let head: Buffer | null = null;
     try {
       if (!this.cur) {
         this.cur = await this.createFile(firstZxid);
         created = true;
+        head = encodeLogHeader(firstZxid);
       }
       cur = this.cur;
-      const bufs = created ? [encodeLogHeader(cur.file.zxid), ...data] : data;
-      const total = bufs.reduce((n, b) => n + b.length, 0);
-      const writeAt = created ? 0 : cur.end;
+      total = records.reduce((n, b) => n + b.length, head?.length ?? 0);
+      writeAt = created ? 0 : cur.end;
       await this.reserve(cur, writeAt + total);
-      await writeFully(cur.h, bufs, writeAt);
-      cur.end = writeAt + total;
-      this.stats.bytesWritten += total;
     } catch (e) {
       throw this.fail(e);
     }
-    let handle: fsp.FileHandle | null = null;
-    if (this.forceSync) {
-      try {
-        handle = await this.syncHandle(cur);
-      } catch (e) {
-        throw this.fail(e);
-      }
-      cur.syncing.add(handle);
-    }
+    cur.end = writeAt + total;
+    const job = this.writer.run({ fd: cur.h.fd, at: writeAt, head, records, sync: this.forceSync });
     const roll = endFile || cur.end >= this.rollSize;
     if (roll) this.cur = null;
-    this.pending.recycle(data);
     const earlier = this.lastSync;
     this.syncs++;
     const synced = (async (): Promise<number> => {
       try {
-        if (handle !== null) {
-          const t0 = performance.now();
-          await handle.datasync();
-          const ms = performance.now() - t0;
+        const { syncMs } = await job;
+        this.stats.bytesWritten += total;
+        if (this.forceSync) {
           this.stats.syncs++;
-          this.stats.syncMsTotal += ms;
-          if (ms > this.stats.syncMsMax) this.stats.syncMsMax = ms;
-          if (ms > this.fsyncWarningMs) {
-            this.logger.warn(`fdatasync of ${cur.file.name} took ${ms.toFixed(0)} ms, which delays every write waiting on it`);
+          this.stats.syncMsTotal += syncMs;
+          if (syncMs > this.stats.syncMsMax) this.stats.syncMsMax = syncMs;
+          if (syncMs > this.fsyncWarningMs) {
+            this.logger.warn(`fdatasync of ${cur.file.name} took ${syncMs.toFixed(0)} ms, which delays every write waiting on it`);
           }
           if (created) await syncDir(this.vdir);
         }
       } catch (e) {
         throw this.fail(e);
       } finally {
-        if (handle !== null) cur.syncing.delete(handle);
+        this.pending.recycle(records);
         this.syncs--;
         this.syncWaiters.shift()?.();
       }
@@ -417,6 +412,7 @@ export class TxnLog {
       if (this.failure !== null) throw this.failure;
       this.stats.flushes++;
       this.durable = batchLast;
+      cur.done = writeAt + total;
       if (roll) await this.retire(cur);
       return this.durable;
     })();
@@ -453,7 +449,7 @@ export class TxnLog {
     const file: ZxidFile = { path: path.join(this.vdir, name), name, zxid };
     const h = await fsp.open(file.path, 'wx');
     this.logger.info(`started ${name}`);
-    return { h, file, end: 0, size: 0, spare: [], syncing: new Set() };
+    return { h, file, end: 0, done: 0, size: 0 };
   }
 
   /** Grows the file with zeros in preAllocSize blocks so that it holds at least `need` bytes. */
@@ -480,23 +476,7 @@ export class TxnLog {
       }
     } finally {
       await cur.h.close();
-      for (const h of cur.spare) await h.close();
     }
-  }
-
-  /**
-   * A handle of `cur` on which no fdatasync runs now. Linux reports a
-   * writeback error once per open file, to whichever fdatasync on it checks
-   * first: of two overlapping on one handle, the one whose records did not
-   * reach the disk could return success. So each overlapping fdatasync
-   * runs on an open file of its own (it still covers the whole file).
-   */
-  private async syncHandle(cur: OpenFile): Promise<fsp.FileHandle> {
-    if (!cur.syncing.has(cur.h)) return cur.h;
-    for (const h of cur.spare) if (!cur.syncing.has(h)) return h;
-    const h = await fsp.open(cur.file.path, 'r+');
-    cur.spare.push(h);
-    return h;
   }
 
   private async doTruncate(zxid: number): Promise<void> {
@@ -692,7 +672,7 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
       }
       if (count > 0) {
         keepOpen = true;
-        return { cur: { h, file: f, end, size, spare: [], syncing: new Set() }, lastZxid: last };
+        return { cur: { h, file: f, end, done: end, size }, lastZxid: last };
       }
       logger.warn(`${f.path} holds no complete record; removing it`);
       await fsp.unlink(f.path);
