@@ -1,69 +1,130 @@
 // Binary form of a database snapshot: the last applied zxid, the live
-// sessions, the interned ACL lists and every node (parents before children,
-// which is the tree's insertion order). The storage layer frames it with a
-// header and a checksum; this file knows only the content.
+// sessions, the interned ACL lists and every node, ended by a null path. The
+// storage layer frames it with a header and a checksum; this file knows only
+// the content.
+//
+// A snapshot is taken a slice at a time while the database goes on changing
+// (SnapshotEncoder): it holds the database exactly as it was when the
+// encoder was created. The tree tells the encoder before it changes or
+// removes a node, and the encoder writes that node's old state first (copy
+// on write); nodes created later are left out. Nodes therefore come in no
+// particular order, and decoding puts parents before children itself.
 
 import { JuteError, JuteReader, JuteWriter } from '../wire/jute.js';
 import { readAclVector, writeAclVector } from '../wire/records.js';
 import { Database } from './database.js';
-import { ZNode } from './tree.js';
+import { ZNode, type SnapshotCapture } from './tree.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 const CHUNK = 1 << 20;
 /**
  * Node data at least this long goes into the output as it is instead of
  * being copied: the tree never changes a data array in place (setData
  * replaces it), so the array still holds the snapshot's value when the
- * chunks are written out later. Serialising a tree of large values on the
- * event loop is then mostly bookkeeping, not copying.
+ * chunks are written out later. Serialising a tree of large values is then
+ * mostly bookkeeping, not copying.
  */
 const SHARED_MIN = 256;
 
-/** Serialises the database into chunks of about 1 MB or single node values (views that stay valid). */
-export function encodeSnapshot(db: Database): Uint8Array[] {
-  const w = new JuteWriter(4 * CHUNK);
-  const out: Uint8Array[] = [];
-  const cut = (): void => {
-    if (w.length >= CHUNK) out.push(w.finish());
-  };
-  const tree = db.tree;
-  w.writeInt(FORMAT);
-  w.writeLong(tree.lastProcessedZxid);
-  w.writeInt(db.sessions.size);
-  for (const [id, timeout] of db.sessions) {
-    w.writeBigLong(id);
-    w.writeInt(timeout);
+/**
+ * Serialises a database as it is at construction, `step` by `step`, while
+ * transactions go on being applied between steps. Chunks of about 1 MB (or
+ * single node values, views that stay valid) come out of `take`.
+ */
+export class SnapshotEncoder implements SnapshotCapture {
+  /** The last transaction the snapshot covers. */
+  readonly zxid: number;
+  private readonly w = new JuteWriter(2 * CHUNK);
+  private out: Uint8Array[] = [];
+  private readonly nodes: Iterator<[string, ZNode]>;
+  private readonly mark: number;
+  private finished = false;
+
+  constructor(private readonly db: Database) {
+    const tree = db.tree;
+    if (tree.capture !== null) throw new Error('a snapshot of this tree is already being taken');
+    this.zxid = tree.lastProcessedZxid;
+    const w = this.w;
+    w.writeInt(FORMAT);
+    w.writeLong(this.zxid);
+    w.writeInt(db.sessions.size);
+    for (const [id, timeout] of db.sessions) {
+      w.writeBigLong(id);
+      w.writeInt(timeout);
+    }
+    const acls = [...tree.acls.entries()];
+    w.writeInt(acls.length);
+    for (const [i, list] of acls) {
+      w.writeInt(i);
+      writeAclVector(w, list);
+    }
+    this.mark = ++tree.snapshotMarks;
+    this.nodes = tree.nodes.entries();
+    tree.capture = this;
   }
-  const acls = [...tree.acls.entries()];
-  w.writeInt(acls.length);
-  for (const [i, list] of acls) {
-    w.writeInt(i);
-    writeAclVector(w, list);
+
+  /** Encodes up to `count` more nodes; true once the snapshot is complete. */
+  step(count: number): boolean {
+    if (this.finished) return true;
+    for (let i = 0; i < count; i++) {
+      const next = this.nodes.next();
+      if (next.done) {
+        this.w.writeUstring(null);
+        this.out.push(this.w.finish());
+        this.close();
+        return true;
+      }
+      const [path, node] = next.value;
+      this.before(path, node);
+    }
+    return false;
   }
-  w.writeInt(tree.nodes.size);
-  for (const [path, n] of tree.nodes) {
+
+  /** The chunks completed since the last call. */
+  take(): Uint8Array[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /** Stops following the tree (the snapshot is complete or abandoned). */
+  close(): void {
+    this.finished = true;
+    if (this.db.tree.capture === this) this.db.tree.capture = null;
+  }
+
+  /** Called by the tree before it changes or removes `node`: writes the node as it was, once. */
+  before(path: string, node: ZNode): void {
+    if (node.snapshotMark === this.mark || node.czxid > this.zxid) return;
+    node.snapshotMark = this.mark;
+    const w = this.w;
     w.writeUstring(path);
-    const data = n.data;
+    const data = node.data;
     if (data !== null && data.length >= SHARED_MIN) {
       w.writeInt(data.length);
-      out.push(w.finish(), data);
+      this.out.push(w.finish(), data);
     } else {
       w.writeBuffer(data);
     }
-    w.writeInt(n.acl);
-    w.writeLong(n.czxid);
-    w.writeLong(n.mzxid);
-    w.writeLong(n.ctime);
-    w.writeLong(n.mtime);
-    w.writeInt(n.version);
-    w.writeInt(n.cversion);
-    w.writeInt(n.aversion);
-    w.writeBigLong(n.ephemeralOwner);
-    w.writeLong(n.pzxid);
-    cut();
+    w.writeInt(node.acl);
+    w.writeLong(node.czxid);
+    w.writeLong(node.mzxid);
+    w.writeLong(node.ctime);
+    w.writeLong(node.mtime);
+    w.writeInt(node.version);
+    w.writeInt(node.cversion);
+    w.writeInt(node.aversion);
+    w.writeBigLong(node.ephemeralOwner);
+    w.writeLong(node.pzxid);
+    if (w.length >= CHUNK) this.out.push(w.finish());
   }
-  if (w.length > 0) out.push(w.finish());
-  return out;
+}
+
+/** Serialises the database at once (see SnapshotEncoder). */
+export function encodeSnapshot(db: Database): Uint8Array[] {
+  const e = new SnapshotEncoder(db);
+  e.step(Infinity);
+  return e.take();
 }
 
 /** Rebuilds a database from snapshot content; malformed content is a JuteError. */
@@ -85,9 +146,9 @@ export function decodeSnapshot(bytes: Uint8Array): Database {
     const old = r.readInt();
     aclIndex.set(old, tree.acls.ref(readAclVector(r)));
   }
-  const nodes = r.readVectorLength('node', 4 + 4 + 4 + 8 * 6 + 4 * 3);
-  for (let i = 0; i < nodes; i++) {
-    const path = r.readString();
+  // parents first: a parent's path has fewer segments than its children's
+  const byDepth: Array<Array<[string, ZNode]>> = [];
+  for (let path = r.readUstring(); path !== null; path = r.readUstring()) {
     const data = r.readBuffer();
     const acl = aclIndex.get(r.readInt());
     if (acl === undefined) throw new JuteError(`node ${path} refers to an unknown ACL list`);
@@ -101,10 +162,16 @@ export function decodeSnapshot(bytes: Uint8Array): Database {
     const owner = r.readBigLong();
     const pzxid = r.readLong();
     const node = new ZNode(data, tree.acls.refIndex(acl), czxid, mzxid, ctime, mtime, version, cversion, aversion, owner, pzxid);
-    try {
-      tree.restoreNode(path, node);
-    } catch {
-      throw new JuteError(`snapshot node ${path} comes before its parent`);
+    const depth = segments(path);
+    (byDepth[depth] ??= []).push([path, node]);
+  }
+  for (const level of byDepth) {
+    for (const [path, node] of level ?? []) {
+      try {
+        tree.restoreNode(path, node);
+      } catch {
+        throw new JuteError(`snapshot node ${path} has no parent in the snapshot`);
+      }
     }
   }
   r.expectEnd('snapshot');
@@ -113,4 +180,11 @@ export function decodeSnapshot(bytes: Uint8Array): Database {
   tree.setupQuotas();
   tree.lastProcessedZxid = zxid;
   return db;
+}
+
+function segments(path: string): number {
+  if (path === '/') return 0;
+  let n = 0;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
+  return n;
 }

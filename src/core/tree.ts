@@ -36,8 +36,19 @@ export function ttlOf(owner: bigint): number {
   return Number(BigInt.asUintN(64, owner) & TTL_VALUE_MASK);
 }
 
+/**
+ * A snapshot in progress (see snapshot-codec.ts): the tree calls `before`
+ * ahead of every change to a node's own fields and ahead of its removal, so
+ * that the snapshot can write the node as it was.
+ */
+export interface SnapshotCapture {
+  before(path: string, node: ZNode): void;
+}
+
 export class ZNode {
   children: Set<string> | null = null;
+  /** Which snapshot has written this node already (see SnapshotCapture). */
+  snapshotMark = 0;
   constructor(
     public data: Uint8Array | null,
     public acl: number,
@@ -164,6 +175,10 @@ export class DataTree {
   lastProcessedZxid = 0;
   /** Sum of data lengths plus path lengths, as ZooKeeper's approximate data size. */
   dataSize = 0;
+  /** A snapshot being taken: told before any node changes or goes. */
+  capture: SnapshotCapture | null = null;
+  /** Marks handed out to snapshots so far. */
+  snapshotMarks = 0;
   private sink: EventSink = () => {};
 
   constructor() {
@@ -207,6 +222,7 @@ export class DataTree {
   restoreNode(path: string, node: ZNode): void {
     const old = this.nodes.get(path);
     if (old) {
+      this.capture?.before(path, old);
       node.children = old.children;
       this.acls.unref(old.acl);
       this.dataSize -= path.length + (old.data === null ? 0 : old.data.length);
@@ -270,6 +286,7 @@ export class DataTree {
     const parent = this.nodes.get(parentPath);
     if (!parent) throw new TreeError('NoNode', parentPath);
     if (this.nodes.has(path)) throw new TreeError('NodeExists', path);
+    this.capture?.before(parentPath, parent);
     const cv = parentCVersion === -1 ? parent.cversion + 1 : parentCVersion;
     if (cv > parent.cversion) {
       parent.cversion = cv;
@@ -296,6 +313,10 @@ export class DataTree {
     if (!node) throw new TreeError('NoNode', path);
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath)!;
+    if (this.capture) {
+      this.capture.before(path, node);
+      this.capture.before(parentPath, parent);
+    }
     parent.children!.delete(nameOf(path));
     if (parent.children!.size === 0) parent.children = null;
     if (zxid > parent.pzxid) parent.pzxid = zxid;
@@ -313,6 +334,7 @@ export class DataTree {
   setData(path: string, data: Uint8Array | null, version: number, zxid: number, time: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
+    this.capture?.before(path, node);
     const diff = (data === null ? 0 : data.length) - (node.data === null ? 0 : node.data.length);
     this.dataSize += diff;
     this.quotaChange(path, diff, 0);
@@ -327,6 +349,7 @@ export class DataTree {
   setAcl(path: string, acl: readonly ACL[], aversion: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
+    this.capture?.before(path, node);
     const old = node.acl;
     node.acl = this.acls.ref(acl);
     this.acls.unref(old);
@@ -340,17 +363,19 @@ export class DataTree {
   private quotaChange(path: string, bytes: number, count: number): void {
     const prefix = maxQuotaPrefix(this.quotas, path);
     if (prefix === null) return;
-    const node = this.nodes.get(statPath(prefix));
+    const stats = statPath(prefix);
+    const node = this.nodes.get(stats);
     if (!node) return;
     const t = StatsTrack.parse(node.data);
     t.set('count', t.get('count') + count);
     t.set('bytes', t.get('bytes') + bytes);
-    this.replaceData(node, t.toBytes());
+    this.replaceData(stats, node, t.toBytes());
   }
 
   /** Counts the nodes and data bytes under a quota'd path into its stats node. */
   recountQuota(path: string): void {
-    const node = this.nodes.get(statPath(path));
+    const stats = statPath(path);
+    const node = this.nodes.get(stats);
     if (!node) return;
     let count = 0;
     let bytes = 0;
@@ -366,7 +391,7 @@ export class DataTree {
     const t = new StatsTrack();
     t.set('count', count);
     t.set('bytes', bytes);
-    this.replaceData(node, t.toBytes());
+    this.replaceData(stats, node, t.toBytes());
   }
 
   /** After loading a snapshot: find every quota and recount it. */
@@ -385,7 +410,8 @@ export class DataTree {
     for (const q of this.quotas) this.recountQuota(q);
   }
 
-  private replaceData(node: ZNode, data: Uint8Array): void {
+  private replaceData(path: string, node: ZNode, data: Uint8Array): void {
+    this.capture?.before(path, node);
     this.dataSize += data.length - (node.data === null ? 0 : node.data.length);
     node.data = data;
   }

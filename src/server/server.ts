@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { StandaloneCore } from '../core/standalone.js';
 import { sessionIdBase } from '../core/sessions.js';
-import { encodeSnapshot } from '../core/snapshot-codec.js';
+import { SnapshotEncoder } from '../core/snapshot-codec.js';
 import { encodeTxn } from '../core/txn-codec.js';
 import type { Txn } from '../core/txn.js';
 import { JuteWriter } from '../wire/jute.js';
@@ -36,6 +36,12 @@ export interface ServerOptions {
   /** answers four-letter words; null when the bytes are not one */
   fourLetterWord?: (firstChunk: Buffer, server: ZkServer, conn: ClientConnection) => string | null;
 }
+
+/**
+ * Nodes a snapshot serialises per event-loop turn: about a millisecond's
+ * work, so that requests wait at most that long behind a snapshot.
+ */
+const SNAPSHOT_SLICE_NODES = 500;
 
 /** How long a connection may stay open without a handshake (ZooKeeper's default sessionless timeout). */
 export const SESSIONLESS_CONNECTION_TIMEOUT_MS = 10000;
@@ -310,23 +316,28 @@ export class ZkServer implements ConnectionHost {
     return half + Math.floor(Math.random() * half);
   }
 
-  /** Serialises the database as applied now, rolls the log and writes the snapshot in the background. */
+  /**
+   * Snapshots the database as applied now: rolls the log and serialises and
+   * writes the snapshot in the background, a slice of nodes per event-loop
+   * turn, while requests go on being served.
+   */
   takeSnapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
     const db = this.core.db;
-    const zxid = db.lastZxid;
     const started = Date.now();
-    const chunks = encodeSnapshot(db);
+    const encoder = new SnapshotEncoder(db);
+    const zxid = encoder.zxid;
     this.sinceSnapshot = 0;
     this.snapshotAt = this.nextSnapshotThreshold();
     const run = (async () => {
       try {
         await this.txnLog.roll();
-        const file = await writeSnapshot(this.config.dataDir, zxid, chunks);
-        this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes, ${Date.now() - started} ms`);
+        const file = await writeSnapshot(this.config.dataDir, zxid, slices(encoder));
+        this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes now, ${Date.now() - started} ms`);
       } catch (e) {
         this.log.error(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(e as Error).message}`);
       } finally {
+        encoder.close();
         this.snapshotting = null;
       }
     })();
@@ -364,5 +375,15 @@ export class ZkServer implements ConnectionHost {
       for (const l of this.locks) await l.release();
     })();
     return this.stopped;
+  }
+}
+
+/** A snapshot's chunks, SNAPSHOT_SLICE_NODES nodes per event-loop turn. */
+async function* slices(encoder: SnapshotEncoder): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const done = encoder.step(SNAPSHOT_SLICE_NODES);
+    yield* encoder.take();
+    if (done) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

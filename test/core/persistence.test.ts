@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/core/database.js';
-import { decodeSnapshot, encodeSnapshot } from '../../src/core/snapshot-codec.js';
+import { decodeSnapshot, encodeSnapshot, SnapshotEncoder } from '../../src/core/snapshot-codec.js';
 import { decodeTxn, encodeTxn } from '../../src/core/txn-codec.js';
 import { OPEN_ACL_UNSAFE } from '../../src/core/acl.js';
 import { CreateMode, OpCode, Perms, type Request } from '../../src/wire/protocol.js';
@@ -124,6 +124,54 @@ describe('transaction and snapshot encoding', () => {
     h.send(c, { type: OpCode.create, path: '/c', data: big(3), acl: OPEN_ACL_UNSAFE, flags: 0 });
     expect(dump(h.db)).not.toEqual(before);
     expect(dump(decodeSnapshot(Buffer.concat(chunks)))).toEqual(before);
+  });
+
+  it('a snapshot taken a slice at a time while transactions go on holds the database as it was when it began', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepArb, { minLength: 5, maxLength: 40 }),
+        fc.array(fc.record({ step: stepArb, slice: fc.nat(2) }), { minLength: 5, maxLength: 30 }),
+        (before, during) => {
+          const h = run(before);
+          const expected = dump(h.db);
+          const logged = h.log.length;
+          const encoder = new SnapshotEncoder(h.db);
+          const chunks: Uint8Array[] = [];
+          let done = false;
+          const conns = [h.session(), h.session()];
+          for (const { step, slice } of during) {
+            if ('req' in step) h.send(conns[step.conn % 2]!, step.req);
+            else if ('advance' in step) h.advance(step.advance);
+            if (!done) {
+              done = encoder.step(slice);
+              chunks.push(...encoder.take());
+            }
+          }
+          if (!done) expect(encoder.step(Infinity)).toBe(true);
+          chunks.push(...encoder.take());
+          expect(h.db.tree.capture).toBeNull();
+          const restored = decodeSnapshot(Buffer.concat(chunks));
+          expect(dump(restored)).toEqual(expected);
+          for (const t of h.log.slice(logged)) restored.apply(t);
+          expect(dump(restored)).toEqual(dump(h.db));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a snapshot that follows no changes is caught out by one: the tree must report them', () => {
+    const h = new Harness();
+    const c = h.session();
+    h.send(c, { type: OpCode.create, path: '/a', data: enc('1'), acl: OPEN_ACL_UNSAFE, flags: 0 });
+    h.send(c, { type: OpCode.create, path: '/b', data: enc('2'), acl: OPEN_ACL_UNSAFE, flags: 0 });
+    const expected = dump(h.db);
+    const encoder = new SnapshotEncoder(h.db);
+    h.db.tree.capture = null; // what a tree that forgot to report changes would leave
+    encoder.step(1);
+    h.send(c, { type: OpCode.setData, path: '/b', data: enc('3'), version: -1 });
+    encoder.step(Infinity);
+    expect(dump(decodeSnapshot(Buffer.concat(encoder.take())))).not.toEqual(expected);
   });
 
   it('rejects damaged transactions and snapshots with a JuteError', () => {
