@@ -144,6 +144,46 @@ describe('TxnLog round trip', () => {
     await log.close();
   });
 
+  it('reports records durable without waiting for the rolled file to be trimmed and closed', async () => {
+    const dir = await tempDir();
+    const log = await TxnLog.open(dir, options({ forceSync: true, preAllocSize: 1 << 16 }));
+    for (const r of range(1, 3)) log.append(r);
+    await log.flush();
+    const probe = await fsp.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { truncate(len?: number): Promise<void> };
+    await probe.close();
+    const original = proto.truncate;
+    let trimming = false;
+    vi.spyOn(proto, 'truncate').mockImplementation(async function (this: unknown, len?: number) {
+      trimming = true;
+      try {
+        await new Promise((r) => setTimeout(r, 80));
+        return await original.call(this, len);
+      } finally {
+        trimming = false;
+      }
+    });
+    const order: string[] = [];
+    let reportedWhileTrimming = false;
+    log.append(rec(4));
+    const rolled = log.roll().then(() => order.push('rolled'));
+    log.append(rec(5));
+    const flushed = log.flush().then((z) => {
+      order.push(`durable ${z}`);
+      reportedWhileTrimming = trimming;
+    });
+    await Promise.all([rolled, flushed]);
+    expect(order).toEqual(['durable 5', 'rolled']);
+    expect(reportedWhileTrimming).toBe(true);
+    log.append(rec(6));
+    expect(await log.flush()).toBe(6);
+    await log.close();
+    expect(await logFiles(dir)).toEqual(['log.1', 'log.6']);
+    const again = await TxnLog.open(dir, options());
+    expect((await readAll(again)).map((r) => r.zxid)).toEqual([1, 2, 3, 4, 5, 6]);
+    await again.close();
+  });
+
   it('rolls a file whose records are all written already: it is trimmed and the next record starts a new one', async () => {
     const dir = await tempDir();
     const log = await TxnLog.open(dir, options({ preAllocSize: 1 << 20 }));

@@ -111,6 +111,8 @@ export class TxnLog {
   private syncs = 0;
   /** Settles once every fdatasync started so far has settled (and `durable` has moved past its records). */
   private lastSync: Promise<unknown> = Promise.resolve();
+  /** Settles once every file that takes no more records is trimmed and closed. */
+  private retiring: Promise<void> = Promise.resolve();
   /** Flushes waiting for an fdatasync to finish before they may start theirs. */
   private syncWaiters: Array<() => void> = [];
 
@@ -220,12 +222,15 @@ export class TxnLog {
    * Ends the current file (after a snapshot): it takes the records not yet
    * written when the roll runs, and the next record starts a new file. Like a
    * flush it holds up the flushes after it only while it hands its records
-   * over: the file is trimmed and closed once its last fdatasync is done.
-   * Resolves then.
+   * over. The file is trimmed and closed once its last fdatasync is done, in
+   * the background: its records are durable before that, and so reported.
+   * Resolves once the file is closed.
    */
   roll(): Promise<void> {
     return this.writeInTurn(true).then(async (w) => {
       await w.synced;
+      await this.retiring;
+      if (this.failure !== null) throw this.failure;
     });
   }
 
@@ -307,6 +312,7 @@ export class TxnLog {
         if (this.failure === null) await (await this.writeStaged()).synced;
       } finally {
         await this.lastSync;
+        await this.retiring;
         await this.closeCurrent(false);
       }
     });
@@ -326,8 +332,11 @@ export class TxnLog {
     // flush queued before it.
     if (!isFlush) this.queuedFlush = null;
     const run = async (): Promise<T> => {
-      // anything but a flush waits for the fdatasyncs in flight
-      if (!isFlush) await this.lastSync;
+      // anything but a flush waits for the fdatasyncs in flight and the files being closed
+      if (!isFlush) {
+        await this.lastSync;
+        await this.retiring;
+      }
       if (this.failure !== null) throw this.failure;
       return op();
     };
@@ -353,9 +362,9 @@ export class TxnLog {
       const cur = endFile ? this.cur : null;
       if (cur === null) return { synced: this.lastSync.then(() => this.afterSyncs()) };
       this.cur = null;
-      const synced = this.lastSync.then(async () => {
+      const synced = this.lastSync.then(() => {
         if (this.failure !== null) throw this.failure;
-        await this.retire(cur);
+        this.retireLater(cur);
         return this.durable;
       });
       this.lastSync = synced.catch(() => undefined);
@@ -384,6 +393,9 @@ export class TxnLog {
     }
     cur.end = writeAt + total;
     const job = this.writer.run({ fd: cur.h.fd, at: writeAt, head, records, sync: this.forceSync });
+    // a new file's directory entry is made durable alongside its first records
+    const dirSynced = created && this.forceSync ? syncDir(this.vdir) : null;
+    dirSynced?.catch(() => undefined);
     const roll = endFile || cur.end >= this.rollSize;
     if (roll) this.cur = null;
     const earlier = this.lastSync;
@@ -399,8 +411,8 @@ export class TxnLog {
           if (syncMs > this.fsyncWarningMs) {
             this.logger.warn(`fdatasync of ${cur.file.name} took ${syncMs.toFixed(0)} ms, which delays every write waiting on it`);
           }
-          if (created) await syncDir(this.vdir);
         }
+        await dirSynced;
       } catch (e) {
         throw this.fail(e);
       } finally {
@@ -413,20 +425,25 @@ export class TxnLog {
       this.stats.flushes++;
       this.durable = batchLast;
       cur.done = writeAt + total;
-      if (roll) await this.retire(cur);
+      if (roll) this.retireLater(cur);
       return this.durable;
     })();
     this.lastSync = synced.catch(() => undefined);
     return { synced };
   }
 
-  /** Trims and closes a file that takes no more records, once its fdatasyncs are done; a failure fails the log. */
-  private async retire(cur: OpenFile): Promise<void> {
-    try {
-      await this.closeFile(cur, true);
-    } catch (e) {
-      throw this.fail(e);
-    }
+  /**
+   * Trims and closes, in the background, a file that takes no more records
+   * and whose fdatasyncs are done; a failure fails the log.
+   */
+  private retireLater(cur: OpenFile): void {
+    this.retiring = this.retiring.then(async () => {
+      try {
+        await this.closeFile(cur, true);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
   }
 
   /** The durable zxid once the fdatasyncs in flight have settled (or their failure). */
