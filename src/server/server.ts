@@ -27,7 +27,7 @@ import { TxnLog } from './storage/txnlog.js';
  * up the moment the first is durable, not after a round trip through the
  * event loop, which is busy answering the first.
  */
-const SYNCS_IN_FLIGHT = 2;
+const FLUSHES_IN_FLIGHT = 2;
 
 export interface ServerOptions {
   logger: Logger;
@@ -90,7 +90,7 @@ export class ZkServer implements ConnectionHost {
     try {
       txnLog = await TxnLog.open(config.dataLogDir, {
         forceSync: config.forceSync,
-        syncsInFlight: SYNCS_IN_FLIGHT,
+        flushesInFlight: FLUSHES_IN_FLIGHT,
         logger: log.child('txnlog'),
         ...(options.preAllocSize !== undefined ? { preAllocSize: options.preAllocSize } : {}),
       });
@@ -290,9 +290,9 @@ export class ZkServer implements ConnectionHost {
   /**
    * One group commit: everything appended so far and not yet on its way to
    * disk is written and fsynced, then applied and answered. Group commits
-   * overlap (the log runs up to SYNCS_IN_FLIGHT fdatasyncs at once): what is
-   * appended while one waits for its fdatasync goes to disk in the next one
-   * without waiting for it. They complete, and are answered, in zxid order.
+   * overlap (up to FLUSHES_IN_FLIGHT are with the log writer at once): what
+   * is appended while one waits for its fdatasync is handed over as the next
+   * one. They complete, and are answered, in zxid order.
    */
   private async flushLog(): Promise<void> {
     if (this.failed || !this.txnLog.needsFlush) return;

@@ -129,7 +129,7 @@ describe('TxnLog round trip', () => {
 
   it('rolls while flushes run: the file takes what is not yet written, later records start a new one', async () => {
     const dir = await tempDir();
-    const log = await TxnLog.open(dir, options({ syncsInFlight: 2 }));
+    const log = await TxnLog.open(dir, options({ flushesInFlight: 2 }));
     for (const r of range(1, 5)) log.append(r);
     const first = log.flush();
     const rolled = log.roll();
@@ -374,11 +374,11 @@ describe('group commit', () => {
   });
 });
 
-describe('flushes in flight (syncsInFlight)', () => {
+describe('flushes in flight (flushesInFlight)', () => {
   it('hands the next flush over while an earlier one is on its way to disk, and reports durability in order', async () => {
     const dir = await tempDir();
     const { writer, seen } = disk({ slow: (n) => (n === 1 ? 60 : 0) });
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2, writer }));
+    const log = await TxnLog.open(dir, options({ forceSync: true, flushesInFlight: 2, writer }));
     log.append(rec(1));
     const order: string[] = [];
     const first = log.flush().then((z) => (order.push(`first ${z}`), z));
@@ -402,10 +402,10 @@ describe('flushes in flight (syncsInFlight)', () => {
     await again.close();
   });
 
-  it('keeps at most syncsInFlight flushes with the writer; later flushes join the queued one', async () => {
+  it('keeps at most flushesInFlight flushes with the writer; later flushes join the queued one', async () => {
     const dir = await tempDir();
     const { writer, seen } = disk({ slow: () => 30 });
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 2, writer }));
+    const log = await TxnLog.open(dir, options({ forceSync: true, flushesInFlight: 2, writer }));
     const flushes: Promise<number>[] = [];
     for (let z = 1; z <= 40; z++) {
       log.append(rec(z));
@@ -423,7 +423,7 @@ describe('flushes in flight (syncsInFlight)', () => {
   it('fails every flush from the first failed fdatasync on, even one whose own fdatasync succeeded', async () => {
     const dir = await tempDir();
     const { writer } = disk({ slow: (n) => (n === 2 ? 30 : 1), fail: (n) => n === 2 });
-    const log = await TxnLog.open(dir, options({ forceSync: true, syncsInFlight: 3, writer }));
+    const log = await TxnLog.open(dir, options({ forceSync: true, flushesInFlight: 3, writer }));
     log.append(rec(1));
     expect(await log.flush()).toBe(1);
     log.append(rec(2));
@@ -445,9 +445,9 @@ describe('flushes in flight (syncsInFlight)', () => {
           maxLength: 80,
         }),
         fc.integer({ min: 1, max: 4 }),
-        async (steps, syncsInFlight) => {
+        async (steps, flushesInFlight) => {
           const dir = await tempDir();
-          const opts = (): TxnLogOptions => options({ forceSync: true, syncsInFlight, rollSize: 2000, preAllocSize: 1024 });
+          const opts = (): TxnLogOptions => options({ forceSync: true, flushesInFlight, rollSize: 2000, preAllocSize: 1024 });
           const log = await TxnLog.open(dir, opts());
           const pending: Array<Promise<number>> = [];
           for (let z = 1; z <= steps.length; z++) {
@@ -472,9 +472,9 @@ describe('flushes in flight (syncsInFlight)', () => {
     );
   });
 
-  it('rejects a syncsInFlight below 1', async () => {
+  it('rejects a flushesInFlight below 1', async () => {
     const dir = await tempDir();
-    await expect(TxnLog.open(dir, options({ syncsInFlight: 0 }))).rejects.toThrow(/syncsInFlight/);
+    await expect(TxnLog.open(dir, options({ flushesInFlight: 0 }))).rejects.toThrow(/flushesInFlight/);
   });
 });
 

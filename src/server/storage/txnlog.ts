@@ -61,7 +61,7 @@ export interface TxnLogOptions {
    * the one before, without waiting for the event loop. Durability is
    * reported in order.
    */
-  syncsInFlight?: number;
+  flushesInFlight?: number;
   /** Who writes and fdatasyncs the batches (default: the thread every log of the process shares). */
   writer?: LogWriter;
 }
@@ -107,14 +107,15 @@ export class TxnLog {
   private durable: number;
 
   private readonly pending = new RecordBuffer();
-  private readonly maxSyncs: number;
-  private syncs = 0;
+  private readonly maxInFlight: number;
+  /** Flushes handed to the writer and not yet settled. */
+  private inFlight = 0;
   /** Settles once every fdatasync started so far has settled (and `durable` has moved past its records). */
   private lastSync: Promise<unknown> = Promise.resolve();
   /** Settles once every file that takes no more records is trimmed and closed. */
   private retiring: Promise<void> = Promise.resolve();
-  /** Flushes waiting for an fdatasync to finish before they may start theirs. */
-  private syncWaiters: Array<() => void> = [];
+  /** Flushes waiting for one with the writer to settle before they may hand theirs over. */
+  private inFlightWaiters: Array<() => void> = [];
 
   /** Every flush, roll, truncate and close runs after the previous one. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -138,7 +139,7 @@ export class TxnLog {
     this.preAllocSize = opts.preAllocSize ?? DEFAULT_PREALLOC_SIZE;
     this.rollSize = opts.rollSize ?? Infinity;
     this.fsyncWarningMs = opts.fsyncWarningMs ?? 1000;
-    this.maxSyncs = opts.syncsInFlight ?? 1;
+    this.maxInFlight = opts.flushesInFlight ?? 1;
     this.writer = opts.writer ?? sharedLogWriter();
     this.cur = recovered.cur;
     this.last = recovered.lastZxid;
@@ -153,8 +154,8 @@ export class TxnLog {
     if (opts.rollSize !== undefined && !(opts.rollSize > 0)) {
       throw new RangeError(`rollSize must be positive, got ${opts.rollSize}`);
     }
-    if (opts.syncsInFlight !== undefined && !(Number.isSafeInteger(opts.syncsInFlight) && opts.syncsInFlight >= 1)) {
-      throw new RangeError(`syncsInFlight must be a positive integer, got ${opts.syncsInFlight}`);
+    if (opts.flushesInFlight !== undefined && !(Number.isSafeInteger(opts.flushesInFlight) && opts.flushesInFlight >= 1)) {
+      throw new RangeError(`flushesInFlight must be a positive integer, got ${opts.flushesInFlight}`);
     }
     const lock = opts.lock === false ? null : await lockDirectory(dir, opts.logger);
     let key: string | null = null;
@@ -206,7 +207,7 @@ export class TxnLog {
    * Writes everything appended so far in one write, then fdatasyncs (with
    * forceSync). Resolves with the last durable zxid. Calls made while a flush
    * runs share the next one, which covers every record appended before them.
-   * The next flush writes once fewer than `syncsInFlight` fdatasyncs run.
+   * The next flush is handed over once fewer than `flushesInFlight` are with the writer.
    */
   flush(): Promise<number> {
     if (this.queuedFlush) return this.queuedFlush;
@@ -235,14 +236,14 @@ export class TxnLog {
   }
 
   /**
-   * A flush's or roll's turn on the chain: once fewer than `syncsInFlight`
+   * A flush's or roll's turn on the chain: once fewer than `flushesInFlight`
    * flushes are with the writer, `onStart`, then hand over what is staged.
    * The chain goes on once the records are handed over, not once they are
    * written and synced.
    */
   private writeInTurn(endFile: boolean, onStart?: () => void): Promise<{ synced: Promise<number> }> {
     return this.serial(async () => {
-      while (this.syncs >= this.maxSyncs) await new Promise<void>((r) => this.syncWaiters.push(r));
+      while (this.inFlight >= this.maxInFlight) await new Promise<void>((r) => this.inFlightWaiters.push(r));
       onStart?.();
       return this.writeStaged(endFile);
     }, true);
@@ -399,7 +400,7 @@ export class TxnLog {
     const roll = endFile || cur.end >= this.rollSize;
     if (roll) this.cur = null;
     const earlier = this.lastSync;
-    this.syncs++;
+    this.inFlight++;
     const synced = (async (): Promise<number> => {
       try {
         const { syncMs } = await job;
@@ -417,8 +418,8 @@ export class TxnLog {
         throw this.fail(e);
       } finally {
         this.pending.recycle(records);
-        this.syncs--;
-        this.syncWaiters.shift()?.();
+        this.inFlight--;
+        this.inFlightWaiters.shift()?.();
       }
       await earlier;
       if (this.failure !== null) throw this.failure;
