@@ -18,18 +18,10 @@ import { ZNode, type SnapshotCapture } from './tree.js';
 const FORMAT = 2;
 const CHUNK = 1 << 20;
 /**
- * Node data at least this long goes into the output as it is instead of
- * being copied: the tree never changes a data array in place (setData
- * replaces it), so the array still holds the snapshot's value when the
- * chunks are written out later. Serialising a tree of large values is then
- * mostly bookkeeping, not copying.
- */
-const SHARED_MIN = 256;
-
-/**
  * Serialises a database as it is at construction, `step` by `step`, while
- * transactions go on being applied between steps. Chunks of about 1 MB (or
- * single node values, views that stay valid) come out of `take`.
+ * transactions go on being applied between steps. Chunks of about 1 MB come
+ * out of `take`; node data is copied into them, as the tree reuses the
+ * memory of data that changes (see values.ts).
  */
 export class SnapshotEncoder implements SnapshotCapture {
   /** The last transaction the snapshot covers. */
@@ -99,13 +91,7 @@ export class SnapshotEncoder implements SnapshotCapture {
     node.snapshotMark = this.mark;
     const w = this.w;
     w.writeUstring(path);
-    const data = node.data;
-    if (data !== null && data.length >= SHARED_MIN) {
-      w.writeInt(data.length);
-      this.out.push(w.finish(), data);
-    } else {
-      w.writeBuffer(data);
-    }
+    w.writeBuffer(node.data);
     w.writeInt(node.acl);
     w.writeLong(node.czxid);
     w.writeLong(node.mzxid);
@@ -161,7 +147,7 @@ export function decodeSnapshot(bytes: Uint8Array): Database {
     const aversion = r.readInt();
     const owner = r.readBigLong();
     const pzxid = r.readLong();
-    const node = new ZNode(data, tree.acls.refIndex(acl), czxid, mzxid, ctime, mtime, version, cversion, aversion, owner, pzxid);
+    const node = new ZNode(tree.values, data, tree.acls.refIndex(acl), czxid, mzxid, ctime, mtime, version, cversion, aversion, owner, pzxid);
     const depth = segments(path);
     (byDepth[depth] ??= []).push([path, node]);
   }

@@ -7,6 +7,7 @@ import { type ACL, type Stat, EventType } from '../wire/protocol.js';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js';
 import { nameOf, parentOf } from './path.js';
 import { LIMIT_NODE, QUOTA_ROOT, STAT_NODE, StatsTrack, maxQuotaPrefix, quotaTarget, statPath } from './quota.js';
+import { NULL_REF, ValueStore } from './values.js';
 import { type WatcherId, Watches } from './watches.js';
 
 /** ephemeralOwner of a container node. */
@@ -49,8 +50,12 @@ export class ZNode {
   children: Set<string> | null = null;
   /** Which snapshot has written this node already (see SnapshotCapture). */
   snapshotMark = 0;
+  /** The data's slot in the tree's value store, and its length (-1: null). */
+  private ref = NULL_REF;
+  private size = -1;
   constructor(
-    public data: Uint8Array | null,
+    private readonly values: ValueStore,
+    data: Uint8Array | null,
     public acl: number,
     public czxid: number,
     public mzxid: number,
@@ -61,7 +66,25 @@ export class ZNode {
     public aversion: number,
     public ephemeralOwner: bigint,
     public pzxid: number,
-  ) {}
+  ) {
+    this.data = data;
+  }
+
+  /** The node's data: a view valid until the data changes or the node is deleted. */
+  get data(): Uint8Array | null {
+    return this.values.view(this.ref, this.size);
+  }
+
+  /** Stores a copy of `data`; views of the old data must not be used after this. */
+  set data(data: Uint8Array | null) {
+    if (this.ref !== NULL_REF) this.values.release(this.ref, this.size);
+    this.ref = this.values.put(data);
+    this.size = data === null ? -1 : data.length;
+  }
+
+  get dataLength(): number {
+    return this.size < 0 ? 0 : this.size;
+  }
 
   get numChildren(): number {
     return this.children === null ? 0 : this.children.size;
@@ -86,7 +109,7 @@ export function statOf(n: ZNode): Stat {
     cversion: n.cversion * 2 - numChildren,
     aversion: n.aversion,
     ephemeralOwner: kindOf(n.ephemeralOwner) === 'ephemeral' ? n.ephemeralOwner : 0n,
-    dataLength: n.data === null ? 0 : n.data.length,
+    dataLength: n.dataLength,
     numChildren,
     pzxid: n.pzxid,
   };
@@ -179,16 +202,18 @@ export class DataTree {
   capture: SnapshotCapture | null = null;
   /** Marks handed out to snapshots so far. */
   snapshotMarks = 0;
+  /** The nodes' data. */
+  readonly values = new ValueStore();
   private sink: EventSink = () => {};
 
   constructor() {
     const open = this.acls.ref(OPEN_ACL_UNSAFE);
-    const root = new ZNode(new Uint8Array(0), open, 0, 0, 0, 0, 0, 0, 0, 0n, 0);
+    const root = new ZNode(this.values, new Uint8Array(0), open, 0, 0, 0, 0, 0, 0, 0, 0n, 0);
     this.nodes.set('/', root);
-    this.insertChild('/', 'zookeeper', new ZNode(new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
-    this.insertChild('/zookeeper', 'quota', new ZNode(new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
+    this.insertChild('/', 'zookeeper', new ZNode(this.values, new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
+    this.insertChild('/zookeeper', 'quota', new ZNode(this.values, new Uint8Array(0), this.acls.ref(OPEN_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, 0, 0n, 0));
     // ZooKeeper sets /zookeeper/config's ACL with version -1, which leaves aversion at -1.
-    this.insertChild('/zookeeper', 'config', new ZNode(new Uint8Array(0), this.acls.ref(READ_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, -1, 0n, 0));
+    this.insertChild('/zookeeper', 'config', new ZNode(this.values, new Uint8Array(0), this.acls.ref(READ_ACL_UNSAFE), 0, 0, 0, 0, 0, 0, -1, 0n, 0));
     this.dataSize = 0;
     for (const p of this.nodes.keys()) this.dataSize += p.length;
   }
@@ -225,7 +250,8 @@ export class DataTree {
       this.capture?.before(path, old);
       node.children = old.children;
       this.acls.unref(old.acl);
-      this.dataSize -= path.length + (old.data === null ? 0 : old.data.length);
+      this.dataSize -= path.length + old.dataLength;
+      old.data = null;
       this.nodes.set(path, node);
     } else {
       const parentPath = parentOf(path);
@@ -234,7 +260,7 @@ export class DataTree {
       (parent.children ??= new Set()).add(nameOf(path));
       this.nodes.set(path, node);
     }
-    this.dataSize += path.length + (node.data === null ? 0 : node.data.length);
+    this.dataSize += path.length + node.dataLength;
     this.indexOwner(path, node.ephemeralOwner);
   }
 
@@ -292,7 +318,7 @@ export class DataTree {
       parent.cversion = cv;
       parent.pzxid = zxid;
     }
-    const node = new ZNode(data, this.acls.ref(acl), zxid, zxid, time, time, 0, 0, 0, ephemeralOwner, zxid);
+    const node = new ZNode(this.values, data, this.acls.ref(acl), zxid, zxid, time, time, 0, 0, 0, ephemeralOwner, zxid);
     (parent.children ??= new Set()).add(nameOf(path));
     this.nodes.set(path, node);
     this.dataSize += path.length + (data === null ? 0 : data.length);
@@ -321,21 +347,22 @@ export class DataTree {
     if (parent.children!.size === 0) parent.children = null;
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     this.nodes.delete(path);
-    this.dataSize -= path.length + (node.data === null ? 0 : node.data.length);
+    this.dataSize -= path.length + node.dataLength;
     this.unindexOwner(path, node.ephemeralOwner);
     if (parentPath.startsWith(QUOTA_ROOT + '/') && nameOf(path) === LIMIT_NODE) this.quotas.delete(quotaTarget(parentPath));
-    this.quotaChange(path, -(node.data === null ? 0 : node.data.length), -1);
+    this.quotaChange(path, -node.dataLength, -1);
     const reached = this.fire(this.watches.data, EventType.NodeDeleted, path, zxid, node, true, null);
     this.fire(this.watches.child, EventType.NodeDeleted, path, zxid, node, false, reached);
     this.fire(this.watches.child, EventType.NodeChildrenChanged, parentPath, zxid, parent, false, null);
     this.acls.unref(node.acl);
+    node.data = null;
   }
 
   setData(path: string, data: Uint8Array | null, version: number, zxid: number, time: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
     this.capture?.before(path, node);
-    const diff = (data === null ? 0 : data.length) - (node.data === null ? 0 : node.data.length);
+    const diff = (data === null ? 0 : data.length) - node.dataLength;
     this.dataSize += diff;
     this.quotaChange(path, diff, 0);
     node.data = data;
@@ -385,7 +412,7 @@ export class DataTree {
       const n = this.nodes.get(p);
       if (!n) continue;
       count++;
-      bytes += n.data === null ? 0 : n.data.length;
+      bytes += n.dataLength;
       if (n.children) for (const c of n.children) stack.push(p === '/' ? '/' + c : p + '/' + c);
     }
     const t = new StatsTrack();
@@ -412,7 +439,7 @@ export class DataTree {
 
   private replaceData(path: string, node: ZNode, data: Uint8Array): void {
     this.capture?.before(path, node);
-    this.dataSize += data.length - (node.data === null ? 0 : node.data.length);
+    this.dataSize += data.length - node.dataLength;
     node.data = data;
   }
 

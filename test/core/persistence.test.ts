@@ -34,7 +34,7 @@ const names = ['a', 'b', 'c'];
 const pathArb = fc
   .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
   .map((segs) => '/' + segs.join('/'));
-// small values are copied into a snapshot, large ones are shared with the tree
+// small values and values of a few size classes (the tree reuses their slots)
 const dataArb = fc.oneof(fc.uint8Array({ maxLength: 16 }), fc.uint8Array({ minLength: 250, maxLength: 600 }));
 const aclArb = fc.constantFrom(OPEN_ACL_UNSAFE, [{ perms: Perms.READ | Perms.WRITE, id: { scheme: 'world', id: 'anyone' } }]);
 
