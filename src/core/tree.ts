@@ -38,7 +38,7 @@ export function ttlOf(owner: bigint): number {
 }
 
 /**
- * A snapshot in progress (see snapshot-codec.ts): the tree calls `before`
+ * A snapshot in progress (see src/wire/snapshot-codec.ts): the tree calls `before`
  * ahead of every change to a node's own fields and ahead of its removal, so
  * that the snapshot can write the node as it was.
  */

@@ -3,8 +3,8 @@
 // acknowledged write was made durable.
 
 import { Database } from '../core/database.js';
-import { decodeSnapshot } from '../core/snapshot-codec.js';
-import { decodeTxn } from '../core/txn-codec.js';
+import { decodeSnapshot } from '../wire/snapshot-codec.js';
+import { decodeTxn } from '../wire/txn-codec.js';
 import { JuteError } from '../wire/jute.js';
 import type { Logger } from './log.js';
 import { readLatestSnapshot } from './storage/snapshot.js';

@@ -6,8 +6,8 @@
 import net from 'node:net';
 import { StandaloneCore } from '../core/standalone.js';
 import { sessionIdBase } from '../core/sessions.js';
-import { SnapshotEncoder } from '../core/snapshot-codec.js';
-import { encodeTxn } from '../core/txn-codec.js';
+import { SnapshotEncoder } from '../wire/snapshot-codec.js';
+import { encodeTxn } from '../wire/txn-codec.js';
 import type { Txn } from '../core/txn.js';
 import { JuteWriter } from '../wire/jute.js';
 import { ErrorCode, Xid, type ConnectRequest, type Request } from '../wire/protocol.js';

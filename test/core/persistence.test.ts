@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/core/database.js';
-import { decodeSnapshot, encodeSnapshot, SnapshotEncoder } from '../../src/core/snapshot-codec.js';
-import { decodeTxn, encodeTxn } from '../../src/core/txn-codec.js';
+import { decodeSnapshot, encodeSnapshot, SnapshotEncoder } from '../../src/wire/snapshot-codec.js';
+import { decodeTxn, encodeTxn } from '../../src/wire/txn-codec.js';
 import { OPEN_ACL_UNSAFE } from '../../src/core/acl.js';
 import { CreateMode, OpCode, Perms, type Request } from '../../src/wire/protocol.js';
 import { JuteError } from '../../src/wire/jute.js';

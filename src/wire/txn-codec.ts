@@ -2,9 +2,9 @@
 // proposals carry them). Jute primitives, our own layout: the header, then a
 // tag for the body kind and its fields.
 
-import { JuteError, JuteReader, JuteWriter } from '../wire/jute.js';
-import { readAclVector, writeAclVector } from '../wire/records.js';
-import type { MultiOp, Txn, TxnBody, TxnHeader } from './txn.js';
+import { JuteError, JuteReader, JuteWriter } from './jute.js';
+import { readAclVector, writeAclVector } from './records.js';
+import type { MultiOp, Txn, TxnBody, TxnHeader } from '../core/txn.js';
 
 const Tag = {
   create: 1,

@@ -10,10 +10,10 @@
 // on write); nodes created later are left out. Nodes therefore come in no
 // particular order, and decoding puts parents before children itself.
 
-import { JuteError, JuteReader, JuteWriter } from '../wire/jute.js';
-import { readAclVector, writeAclVector } from '../wire/records.js';
-import { Database } from './database.js';
-import { ZNode, type SnapshotCapture } from './tree.js';
+import { JuteError, JuteReader, JuteWriter } from './jute.js';
+import { readAclVector, writeAclVector } from './records.js';
+import { Database } from '../core/database.js';
+import { ZNode, type SnapshotCapture } from '../core/tree.js';
 
 const FORMAT = 2;
 const CHUNK = 1 << 20;
