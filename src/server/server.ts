@@ -102,17 +102,7 @@ export class ZkServer implements ConnectionHost {
     try {
       const { db } = await recoverDatabase(config.dataDir, txnLog, log);
       const now = Date.now();
-      let core!: StandaloneCore;
-      const fx = {
-        reply: (conn: number, xid: number, zxid: number, err: number, type: number, response: Parameters<ClientConnection['sendReply']>[4]) =>
-          server.conns.get(conn)?.sendReply(xid, zxid, err, type, response),
-        notify: (conn: number, event: Parameters<ClientConnection['sendNotification']>[0], zxid: number) =>
-          server.conns.get(conn)?.sendNotification(event, zxid),
-        connected: (conn: number, resp: Parameters<ClientConnection['sendConnected']>[0]) => server.conns.get(conn)?.sendConnected(resp),
-        close: (conn: number, reason: string) => server.conns.get(conn)?.close(reason),
-        log: (txn: Txn) => server.logTxn(txn),
-      };
-      core = new StandaloneCore(
+      const core = new StandaloneCore(
         db,
         {
           minSessionTimeout: config.minSessionTimeout,
@@ -124,7 +114,6 @@ export class ZkServer implements ConnectionHost {
           containerMaxPerMinute: config.containerMaxPerMinute,
           containerMaxNeverUsedIntervalMs: config.containerMaxNeverUsedIntervalMs,
         },
-        fx,
         sessionIdBase(config.myid ?? 0, now),
         now,
       );
@@ -218,17 +207,43 @@ export class ZkServer implements ConnectionHost {
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
     this.core.frontend.connect(conn.id, req, Date.now());
+    this.perform();
     this.afterInput();
   }
 
   request(conn: ClientConnection, xid: number, req: Request): void {
     this.core.frontend.request(conn.id, xid, req, Date.now());
+    this.perform();
     this.afterInput();
   }
 
   reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void {
     this.core.frontend.reject(conn.id, xid, type, err, closeReason);
+    this.perform();
     this.afterInput();
+  }
+
+  /** Carries out what the core asked for in its last steps. */
+  private perform(): void {
+    for (const e of this.core.ready()) {
+      switch (e.kind) {
+        case 'reply':
+          this.conns.get(e.conn)?.sendReply(e.xid, e.zxid, e.err, e.type, e.response);
+          break;
+        case 'notify':
+          this.conns.get(e.conn)?.sendNotification(e.event, e.zxid);
+          break;
+        case 'connected':
+          this.conns.get(e.conn)?.sendConnected(e.response);
+          break;
+        case 'close':
+          this.conns.get(e.conn)?.close(e.reason);
+          break;
+        case 'persist':
+          this.logTxn(e.txn);
+          break;
+      }
+    }
   }
 
   auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void {
@@ -300,6 +315,7 @@ export class ZkServer implements ConnectionHost {
       const zxid = await this.txnLog.flush();
       if (this.failed) return;
       this.core.durable(zxid);
+      this.perform();
       this.flushOutput();
       if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
     } catch (e) {
@@ -348,6 +364,7 @@ export class ZkServer implements ConnectionHost {
   private tick(): void {
     if (this.failed) return;
     this.core.tick(Date.now());
+    this.perform();
     this.flushOutput();
   }
 
