@@ -4,7 +4,7 @@
 // performs them, the simulator can hold, reorder, drop or crash around
 // them, and a test can read them.
 
-import type { ConnectResponse, Response, WatcherEvent } from '../wire/protocol.js';
+import { type ConnectResponse, OpCode, type Response, type WatcherEvent } from '../wire/protocol.js';
 import type { Txn } from './txn.js';
 
 export type ConnId = number;
@@ -50,4 +50,22 @@ export class Outbox<E> implements Sink<E> {
     this.items = [];
     return out;
   }
+}
+
+/**
+ * `e` with copies of the node data it holds, for a shell that keeps an
+ * effect beyond the core's next input (node data in effects are views of
+ * the tree's values, valid only until then).
+ */
+export function detach<E extends ClientEffect | PersistEffect>(e: E): E {
+  if (e.kind !== 'reply' || e.response === undefined) return e;
+  const r = e.response;
+  if (r.kind === 'data') return { ...e, response: { ...r, data: r.data === null ? null : r.data.slice() } };
+  if (r.kind === 'multi') {
+    return {
+      ...e,
+      response: { ...r, results: r.results.map((x) => (x.type === OpCode.getData && x.data !== null ? { ...x, data: x.data.slice() } : x)) },
+    };
+  }
+  return e;
 }

@@ -45,6 +45,7 @@ export class StandaloneCore implements WritePath, SessionAuthority {
     sessionIdBase: bigint,
     now: number,
   ) {
+    db.tree.values.deferReleases = true;
     this.tracker = new SessionTracker(sessionIdBase);
     for (const [id, timeout] of db.sessions) this.tracker.add(id, timeout, now);
     this.prep = new Prep(db.tree, config);
@@ -56,8 +57,13 @@ export class StandaloneCore implements WritePath, SessionAuthority {
     return this.replica.frontend;
   }
 
-  /** The effects of every input since the last call, oldest first. */
+  /**
+   * The effects of every input since the last call, oldest first. Node data
+   * in them are views of the tree's values, valid until the next input: the
+   * shell sends or copies them before it gives the core anything else.
+   */
   ready(): StandaloneEffect[] {
+    this.db.tree.values.settle();
     return this.out.take();
   }
 

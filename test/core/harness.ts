@@ -3,6 +3,7 @@
 // autoCommit).
 
 import { Database } from '../../src/core/database.js';
+import { detach } from '../../src/core/effects.js';
 import { StandaloneCore, type StandaloneConfig } from '../../src/core/standalone.js';
 import type { Txn } from '../../src/core/txn.js';
 import type { ConnectRequest, ConnectResponse, Request, Response, WatcherEvent } from '../../src/wire/protocol.js';
@@ -49,7 +50,8 @@ export class Harness {
 
   /** Records the effects of the steps so far, as a shell would carry them out. */
   pump(): void {
-    for (const e of this.core.ready()) {
+    for (const effect of this.core.ready()) {
+      const e = detach(effect);
       switch (e.kind) {
         case 'reply':
           this.replies.push({ conn: e.conn, xid: e.xid, zxid: e.zxid, err: e.err, type: e.type, response: e.response });

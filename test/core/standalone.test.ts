@@ -420,6 +420,21 @@ describe('sessions and ordering', () => {
     expect(h.reply(c, r).err).toBe(0);
   });
 
+  it('a read answered in a batch keeps its data when a later write of the batch changes the node', () => {
+    const h = new Harness();
+    const a = h.session();
+    const b = h.session();
+    h.ok(a, create('/v', 'old-value'));
+    h.autoCommit = false;
+    h.send(b, create('/w'));
+    const r = h.send(b, getData('/v')); // waits behind b's create
+    h.send(a, setData('/v', 'new-value')); // applied after it, in the same group commit
+    h.commit();
+    const got = h.reply(b, r).response;
+    expect(got?.kind === 'data' && dec(got.data)).toBe('old-value');
+    expect(dec(h.db.tree.get('/v')!.data)).toBe('new-value');
+  });
+
   it('sync answers after the writes before it are applied', () => {
     const h = new Harness();
     const c = h.session();
