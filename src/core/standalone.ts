@@ -12,23 +12,16 @@ import { OpCode } from '../wire/protocol.js';
 import type { Database } from './database.js';
 import { type ClientEffect, Outbox, type PersistEffect } from './effects.js';
 import type { Frontend, FrontendConfig, SessionAuthority, WritePath } from './frontend.js';
+import { type ContainerConfig, containerBudget, containerCandidates } from './containers.js';
 import { invariant } from './invariant.js';
 import { Prep, type PrepOptions } from './prep.js';
 import { Replica } from './replica.js';
 import { SessionTracker } from './sessions.js';
-import { kindOf, ttlOf } from './tree.js';
 import type { Txn } from './txn.js';
 
 export type StandaloneEffect = ClientEffect | PersistEffect;
 
-export interface StandaloneConfig extends FrontendConfig, PrepOptions {
-  /** how often (ms) empty containers and expired TTL nodes are looked for */
-  containerCheckIntervalMs: number;
-  /** at most this many of them deleted per minute */
-  containerMaxPerMinute: number;
-  /** a container that never had a child is deleted after this long (0: never) */
-  containerMaxNeverUsedIntervalMs?: number;
-}
+export interface StandaloneConfig extends FrontendConfig, PrepOptions, ContainerConfig {}
 
 export class StandaloneCore implements WritePath, SessionAuthority {
   readonly tracker: SessionTracker;
@@ -139,7 +132,7 @@ export class StandaloneCore implements WritePath, SessionAuthority {
     }
     if (now >= this.nextContainerCheck) {
       this.nextContainerCheck = now + this.config.containerCheckIntervalMs;
-      let budget = Math.max(1, Math.floor((this.config.containerMaxPerMinute * this.config.containerCheckIntervalMs) / 60000));
+      let budget = containerBudget(this.config);
       for (const path of this.containerCandidates(now)) {
         if (budget-- <= 0) break;
         this.submit(this.prep.deleteContainer(path, now));
@@ -149,20 +142,6 @@ export class StandaloneCore implements WritePath, SessionAuthority {
 
   /** Containers that had children and have none left; TTL nodes without children past their TTL. */
   containerCandidates(now: number): string[] {
-    const tree = this.db.tree;
-    const out: string[] = [];
-    for (const path of tree.containers) {
-      const n = tree.get(path);
-      if (!n || n.numChildren !== 0) continue;
-      const neverUsed = this.config.containerMaxNeverUsedIntervalMs ?? 0;
-      if (n.cversion > 0 || (neverUsed > 0 && now - n.mtime > neverUsed)) out.push(path);
-    }
-    for (const path of tree.ttls) {
-      const n = tree.get(path);
-      if (n && n.numChildren === 0 && kindOf(n.ephemeralOwner) === 'ttl' && now - n.mtime > ttlOf(n.ephemeralOwner)) {
-        out.push(path);
-      }
-    }
-    return out;
+    return containerCandidates(this.db.tree, now, this.config);
   }
 }

@@ -28,7 +28,10 @@ export function checkHistory(committed: readonly Txn[], history: History): strin
     if (!t) {
       out.push(`client ${w.client}'s write xid ${w.xid} was acknowledged at ${zxidHex(w.outcome.zxid)}, which is not committed`);
     } else if (t.hdr.sessionId !== w.sessionId || t.hdr.cxid !== w.xid) {
-      out.push(`client ${w.client}'s write xid ${w.xid} was acknowledged at ${zxidHex(w.outcome.zxid)}, which holds another request`);
+      out.push(
+        `client ${w.client}'s write xid ${w.xid} (session 0x${w.sessionId.toString(16)}) was acknowledged at ${zxidHex(w.outcome.zxid)}, ` +
+          `which holds session 0x${t.hdr.sessionId.toString(16)} cxid ${t.hdr.cxid}`,
+      );
     }
   }
   // every key's values over the committed sequence

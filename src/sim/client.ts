@@ -43,7 +43,7 @@ export interface History {
 
 /** How a client reaches the members (the world's side of the connection). */
 export interface Dialer {
-  /** Opens a connection to `member`; effects arrive at `client.receive`, `client.lost` when it goes. Returns the connection's handle. */
+  /** Opens a connection to `member`; its effects arrive at `client.receive`, and `client.lost` when it goes, each naming it. */
   dial(client: SimClient, member: number): ClientLine | null;
 }
 
@@ -58,6 +58,36 @@ interface Outstanding {
   xid: number;
   req: Request;
   write: WriteRecord | null;
+}
+
+/**
+ * Starts `count` clients that connect (again, after any loss) and issue
+ * their requests, each on its own rhythm: first after `start` ms, then
+ * every `every` ms (ranges drawn from the world's generator).
+ */
+export function startClients(
+  count: number,
+  rng: Rng,
+  clock: { after(ms: number, run: () => void): unknown },
+  dialer: Dialer,
+  members: readonly number[],
+  history: History,
+  opts: { requests: number; inFlight: number; timeout: number; start: [number, number]; every: [number, number] },
+): SimClient[] {
+  const clients: SimClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = new SimClient(i, rng.fork(), dialer, members, history, opts);
+    clients.push(c);
+    const crng = rng.fork();
+    const drive = (): void => {
+      if (!c.busy) return;
+      if (!c.connected) c.connect();
+      else c.work();
+      clock.after(crng.between(...opts.every), drive);
+    };
+    clock.after(crng.between(...opts.start), drive);
+  }
+  return clients;
 }
 
 const dec = (b: Uint8Array | null): string => (b === null ? '' : String.fromCharCode(...b));
@@ -112,9 +142,9 @@ export class SimClient {
     this.lost();
   }
 
-  /** The connection is gone: what it waited for has no known outcome. */
-  lost(): void {
-    if (!this.line) return;
+  /** Connection `line` is gone (news of an older one is ignored): what it waited for has no known outcome. */
+  lost(line: ClientLine | null = this.line): void {
+    if (!this.line || line !== this.line) return;
     this.line = null;
     this.established = false;
     for (const o of this.outstanding) if (o.write && o.write.outcome.kind === 'pending') o.write.outcome = { kind: 'lost' };
@@ -129,8 +159,8 @@ export class SimClient {
     }
   }
 
-  receive(e: ClientEffect): void {
-    if (!this.line) return;
+  receive(line: ClientLine, e: ClientEffect): void {
+    if (!this.line || line !== this.line) return;
     switch (e.kind) {
       case 'connected':
         this.onConnected(e.response);

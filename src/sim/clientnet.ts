@@ -24,6 +24,7 @@ type Up = { kind: 'connect'; req: ConnectRequest } | { kind: 'request'; xid: num
 
 interface Conn {
   id: ConnId;
+  line: ClientLine;
   client: SimClient;
   member: ClientPort;
   up: Link<Up>;
@@ -50,8 +51,15 @@ export class ClientNet implements Dialer {
     const member = this.members.get(memberId);
     if (!member || !member.serving) return null;
     const id = this.next++;
+    const line: ClientLine = {
+      member: memberId,
+      handshake: (req) => c.up.send({ kind: 'connect', req: { protocolVersion: 0, ...req, readOnly: false } }),
+      send: (xid, req) => c.up.send({ kind: 'request', xid, req }),
+      close: () => this.cut(id, false),
+    };
     const c: Conn = {
       id,
+      line,
       client,
       member,
       open: true,
@@ -62,20 +70,15 @@ export class ClientNet implements Dialer {
       down: new Link<ClientEffect>(this.clock, this.rng, this.delays, (e) => {
         if (e.kind === 'close') {
           c.down.cut();
-          client.lost();
+          client.lost(line);
           return;
         }
-        client.receive(e);
+        client.receive(line, e);
       }),
     };
     this.conns.set(id, c);
     member.open(id, `10.1.0.${client.id}`);
-    return {
-      member: memberId,
-      handshake: (req) => c.up.send({ kind: 'connect', req: { protocolVersion: 0, ...req, readOnly: false } }),
-      send: (xid, req) => c.up.send({ kind: 'request', xid, req }),
-      close: () => this.cut(id, false),
-    };
+    return line;
   }
 
   /** An effect of a member for one of its connections. */
@@ -103,7 +106,7 @@ export class ClientNet implements Dialer {
     c.member.closed(conn);
     if (tellClient) {
       const d = this.delays();
-      this.clock.after(this.rng.between(d.min, d.max), () => c.client.lost());
+      this.clock.after(this.rng.between(d.min, d.max), () => c.client.lost(c.line));
     }
   }
 

@@ -1,22 +1,30 @@
 // The simulator's command line: runs one seed (to replay a failure) or a
-// range of seeds, prints each failure with its violations and the command
-// that replays it, and exits 1 when any run failed.
+// range of seeds, of a standalone server or (--ensemble) of an ensemble,
+// prints each failure with its violations and the command that replays it,
+// and exits 1 when any run failed.
 //
 //   node dist/src/sim/main.js --seed 42
 //   node dist/src/sim/main.js --seeds 1..1000 [--bug ackBeforeFsync]
+//   node dist/src/sim/main.js --ensemble --seeds 1..1000 --voters 3 --observers 1
 
 import { parseArgs } from 'node:util';
-import { decodeFaults } from './faults-codec.js';
+import type { ZabBugs } from '../core/zab/member.js';
+import { type EnsembleOptions, defaultEnsemble, simulateEnsemble } from './ensemble.js';
+import { decodeEnsembleFaults, decodeFaults } from './faults-codec.js';
 import { type SimOptions, defaultOptions, simulate } from './simulation.js';
 import type { StandaloneBugs } from './standalone-member.js';
 
-const USAGE = `usage: node dist/src/sim/main.js (--seed N | --seeds A..B) [--clients N] [--requests N] [--in-flight N]
+const USAGE = `usage: node dist/src/sim/main.js [--ensemble [--voters N] [--observers N] [--commit-log N] [--max-faults N]]
+                                (--seed N | --seeds A..B) [--clients N] [--requests N] [--in-flight N]
                                 [--faults JSON] [--bug NAME]... [--verbose]
+  --ensemble   simulate an ensemble (the Zab core) instead of a standalone server
   --seed       run one seed;  --seeds  run every seed from A to B
   --faults     the fault schedule (JSON, as a failure report prints it); default: drawn from the seed
-  --bug        run with a deliberately injected bug (ackBeforeFsync)`;
+  --bug        run with a deliberately injected bug: standalone ackBeforeFsync; ensemble
+               commitBeforeQuorum, ackBeforeFsync, acceptStaleProposal, zxidBeforeEpoch`;
 
 const BUGS: ReadonlyArray<keyof StandaloneBugs> = ['ackBeforeFsync'];
+const ZAB_BUGS: ReadonlyArray<keyof ZabBugs> = ['commitBeforeQuorum', 'ackBeforeFsync', 'acceptStaleProposal', 'zxidBeforeEpoch'];
 
 function int(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -36,6 +44,11 @@ function main(argv: string[]): number {
       faults: { type: 'string' },
       bug: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
+      ensemble: { type: 'boolean', default: false },
+      voters: { type: 'string' },
+      observers: { type: 'string' },
+      'commit-log': { type: 'string' },
+      'max-faults': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -57,6 +70,7 @@ function main(argv: string[]): number {
   } else {
     throw new Error('give exactly one of --seed and --seeds');
   }
+  if (values.ensemble) return runEnsemble(values, from, to);
   const bugs: StandaloneBugs = {};
   for (const b of values.bug) {
     if (!BUGS.includes(b as keyof StandaloneBugs)) throw new Error(`unknown bug ${b}; known: ${BUGS.join(', ')}`);
@@ -69,11 +83,21 @@ function main(argv: string[]): number {
     ...(values.faults !== undefined ? { faults: decodeFaults(values.faults) } : {}),
     ...(values.bug.length > 0 ? { bugs } : {}),
   };
+  return runSeeds(from, to, values.verbose, (seed) => simulate({ ...base, seed }));
+}
+
+/** Runs every seed, reports each failure with what replays it; 0 when all passed. */
+function runSeeds(
+  from: number,
+  to: number,
+  verbose: boolean,
+  run: (seed: number) => { ok: boolean; violations: string[]; faults: unknown; replay: string; stats: object },
+): number {
   let failed = 0;
   const started = performance.now();
   for (let seed = from; seed <= to; seed++) {
-    const r = simulate({ ...base, seed });
-    if (values.verbose) console.log(`seed ${seed}: ${r.ok ? 'ok' : 'FAILED'} ${JSON.stringify(r.stats)}`);
+    const r = run(seed);
+    if (verbose) console.log(`seed ${seed}: ${r.ok ? 'ok' : 'FAILED'} ${JSON.stringify({ ...r.stats, actions: undefined })}`);
     if (r.ok) continue;
     failed++;
     console.log(`seed ${seed} FAILED (${r.violations.length} violations)`);
@@ -84,6 +108,31 @@ function main(argv: string[]): number {
   const runs = to - from + 1;
   console.log(`${runs - failed} of ${runs} runs passed (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return failed === 0 ? 0 : 1;
+}
+
+function runEnsemble(
+  values: { clients?: string; requests?: string; 'in-flight'?: string; faults?: string; bug: string[]; verbose: boolean; voters?: string; observers?: string; 'commit-log'?: string; 'max-faults'?: string },
+  from: number,
+  to: number,
+): number {
+  const bugs: ZabBugs = {};
+  for (const b of values.bug) {
+    if (!ZAB_BUGS.includes(b as keyof ZabBugs)) throw new Error(`unknown bug ${b}; known: ${ZAB_BUGS.join(', ')}`);
+    bugs[b as keyof ZabBugs] = true;
+  }
+  const base: Omit<EnsembleOptions, 'seed'> = {
+    voters: int('voters', values.voters, defaultEnsemble.voters),
+    observers: int('observers', values.observers, defaultEnsemble.observers),
+    clients: int('clients', values.clients, defaultEnsemble.clients),
+    requests: int('requests', values.requests, defaultEnsemble.requests),
+    inFlight: int('in-flight', values['in-flight'], defaultEnsemble.inFlight),
+    ...(values['commit-log'] !== undefined ? { commitLogCount: int('commit-log', values['commit-log'], 0) } : {}),
+    ...(values['max-faults'] !== undefined ? { maxFaults: int('max-faults', values['max-faults'], 0) } : {}),
+    ...(values.faults !== undefined ? { faults: decodeEnsembleFaults(values.faults) } : {}),
+    ...(values.bug.length > 0 ? { bugs } : {}),
+  };
+  if (base.voters < 1) throw new Error('--voters must be at least 1');
+  return runSeeds(from, to, values.verbose, (seed) => simulateEnsemble({ ...base, seed }));
 }
 
 try {

@@ -4,7 +4,7 @@
 // judge it; a failed run says how to replay it.
 
 import type { Txn } from '../core/txn.js';
-import { type History, SimClient } from './client.js';
+import { type History, startClients } from './client.js';
 import { checkHistory } from './checks.js';
 import { ClientNet } from './clientnet.js';
 import { VirtualClock } from './clock.js';
@@ -80,7 +80,12 @@ export function faultsFromSeed(seed: number, opts: Omit<SimOptions, 'seed'>): Fa
 }
 
 export function replayCommand(opts: SimOptions): string {
-  const parts = ['node dist/src/sim/main.js', `--seed ${opts.seed}`, `--clients ${opts.clients}`, `--requests ${opts.requests}`, `--in-flight ${opts.inFlight}`];
+  return commandLine(['node dist/src/sim/main.js', `--seed ${opts.seed}`, `--clients ${opts.clients}`, `--requests ${opts.requests}`, `--in-flight ${opts.inFlight}`], opts);
+}
+
+/** A replay command: `head`, then the run's own schedule (if given) and injected bugs. */
+export function commandLine(head: string[], opts: { faults?: unknown[]; bugs?: object }): string {
+  const parts = [...head];
   if (opts.faults) parts.push(`--faults '${JSON.stringify(opts.faults)}'`);
   for (const [bug, on] of Object.entries(opts.bugs ?? {})) if (on) parts.push(`--bug ${bug}`);
   return parts.join(' ');
@@ -116,19 +121,13 @@ export function simulate(opts: SimOptions): SimResult {
   member.start();
 
   const history: History = { writes: [], reads: [], violations: [] };
-  const clients: SimClient[] = [];
-  for (let i = 0; i < opts.clients; i++) {
-    const c = new SimClient(i, rng.fork(), net, [1], history, { requests: opts.requests, inFlight: opts.inFlight, timeout: SESSION_TIMEOUT });
-    clients.push(c);
-    const crng = rng.fork();
-    const drive = (): void => {
-      if (!c.busy) return;
-      if (!c.connected) c.connect();
-      else c.work();
-      clock.after(crng.between(1, 20), drive);
-    };
-    clock.after(crng.between(0, 20), drive);
-  }
+  const clients = startClients(opts.clients, rng, clock, net, [1], history, {
+    requests: opts.requests,
+    inFlight: opts.inFlight,
+    timeout: SESSION_TIMEOUT,
+    start: [0, 20],
+    every: [1, 20],
+  });
 
   let crashes = 0;
   let drops = 0;

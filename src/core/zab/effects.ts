@@ -1,0 +1,37 @@
+// What a member asks of its shell, beyond what any core asks (client
+// effects, persist). Durability comes back as inputs: `durable(zxid)` after
+// a persist, a truncate or a snapshot install, `epochDurable(which, epoch)`
+// after an epoch file is written.
+
+import type { Database } from '../database.js';
+import type { ClientEffect, PersistEffect } from '../effects.js';
+import type { Txn } from '../txn.js';
+import type { Notification, PeerState, QuorumPacket, ServerId } from './messages.js';
+
+export type ZabPhase = 'ELECTION' | 'DISCOVERY' | 'SYNCHRONIZATION' | 'BROADCAST';
+
+export type EpochFile = 'acceptedEpoch' | 'currentEpoch';
+
+export type PeerEffect =
+  /** an election notification, over the election connection to `to` (to ourselves: looped back by the shell) */
+  | { kind: 'sendVote'; to: ServerId; n: Notification }
+  /** open a quorum connection to the leader; the shell answers with quorumConnected or quorumFailed */
+  | { kind: 'connect'; to: ServerId }
+  /** a packet on quorum connection `conn` */
+  | { kind: 'send'; conn: number; packet: QuorumPacket }
+  /** close quorum connection `conn`: nothing more is sent or received on it */
+  | { kind: 'disconnect'; conn: number }
+  /** write an epoch file and make it durable; the shell answers with epochDurable */
+  | { kind: 'persistEpoch'; file: EpochFile; epoch: number }
+  /** remove every logged transaction after `zxid` (durable at once, as a truncation) */
+  | { kind: 'truncate'; zxid: number }
+  /** replace the database and the log with the leader's snapshot; durable(zxid) follows */
+  | { kind: 'installSnapshot'; zxid: number; db: Database }
+  /** a committed transaction was applied here (in zxid order) */
+  | { kind: 'deliver'; txn: Txn }
+  /** the member's role changed */
+  | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number }
+  /** a step the spec describes happened (see spec/README.md) */
+  | { kind: 'trace'; action: string; fields: Record<string, unknown> };
+
+export type MemberEffect = ClientEffect | PersistEffect | PeerEffect;
