@@ -75,6 +75,14 @@ async function startForeground(args: string[]): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // The server stopped on its own (it logged why, in one line): a
+    // supervisor must see a failure. Exit now rather than when the event
+    // loop empties, which a stuck disk write could put off indefinitely.
+    void server.halted.then(() => {
+      if (stopping) return;
+      stopping = true;
+      process.exit(1);
+    });
   });
 }
 

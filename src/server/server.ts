@@ -64,6 +64,13 @@ export class ZkServer implements ConnectionHost {
   private flushScheduled = false;
   private stopping = false;
   private failed = false;
+  private halt!: (e: Error) => void;
+  /**
+   * Settles with the error that stopped the server on its own (a log or
+   * snapshot write that failed, a lost directory lock); never settles when
+   * it is stopped by `stop()`. The process must then exit non-zero.
+   */
+  readonly halted: Promise<Error> = new Promise<Error>((resolve) => (this.halt = resolve));
   private sinceSnapshot = 0;
   private snapshotAt: number;
   private snapshotting: Promise<void> | null = null;
@@ -217,16 +224,19 @@ export class ZkServer implements ConnectionHost {
   }
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
+    if (this.failed) return;
     this.core.frontend.connect(conn.id, req, Date.now());
     this.afterInput();
   }
 
   request(conn: ClientConnection, xid: number, req: Request): void {
+    if (this.failed) return;
     this.core.frontend.request(conn.id, xid, req, Date.now());
     this.afterInput();
   }
 
   reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void {
+    if (this.failed) return;
     this.core.frontend.reject(conn.id, xid, type, err, closeReason);
     this.afterInput();
   }
@@ -273,6 +283,8 @@ export class ZkServer implements ConnectionHost {
   // ------------------------------------------------------------ durability
 
   private logTxn(txn: Txn): void {
+    // after a fatal error nothing more is logged, and so nothing more is answered
+    if (this.failed) return;
     this.txnLog.append({ zxid: txn.hdr.zxid, payload: encodeTxn(txn) });
     this.sinceSnapshot++;
     this.scheduleFlush();
@@ -303,11 +315,24 @@ export class ZkServer implements ConnectionHost {
       this.flushOutput();
       if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
     } catch (e) {
-      if (this.failed) return;
-      this.failed = true;
-      this.log.error(`cannot write the transaction log, no more writes are acknowledged: ${(e as Error).message}`);
-      void this.stop();
+      this.fatal(`cannot write the transaction log, nothing more is acknowledged: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * An error the server cannot go on from: one ERROR line, no more input or
+   * writes, everything closed, then `halted` settles. Whatever was
+   * acknowledged is durable already; what was not is never acknowledged.
+   */
+  private fatal(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.log.error(`fatal: ${message}`);
+    const err = new Error(message);
+    void this.stop().then(
+      () => this.halt(err),
+      () => this.halt(err),
+    );
   }
 
   /** ZooKeeper spreads snapshots of an ensemble: each takes one after snapCount/2 + random(snapCount/2) transactions. */
@@ -335,7 +360,7 @@ export class ZkServer implements ConnectionHost {
         const file = await writeSnapshot(this.config.dataDir, zxid, slices(encoder));
         this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes now, ${Date.now() - started} ms`);
       } catch (e) {
-        this.log.error(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(e as Error).message}`);
+        this.fatal(`cannot write the snapshot at zxid 0x${zxid.toString(16)}: ${(e as Error).message}`);
       } finally {
         encoder.close();
         this.snapshotting = null;

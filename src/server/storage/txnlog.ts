@@ -457,7 +457,8 @@ export class TxnLog {
   private fail(e: unknown): unknown {
     if (this.failure === null) {
       this.failure = e;
-      this.logger.error(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
+      // every flush from here on rejects with it: the caller reports it
+      this.logger.debug(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
     }
     return e;
   }
