@@ -91,10 +91,11 @@ export class ZkServer implements ConnectionHost {
   /** Recovers the database from disk and starts serving clients. */
   static async start(config: ServerConfig, options: ServerOptions): Promise<ZkServer> {
     const log = options.logger;
+    // The log takes the lock of its folder too; within this process the locks are shared.
     const locks: DirLock[] = [];
-    if (config.dataDir !== config.dataLogDir) locks.push(await lockDirectory(config.dataDir, log));
     let txnLog: TxnLog;
     try {
+      for (const dir of new Set([config.dataDir, config.dataLogDir])) locks.push(await lockDirectory(dir, log));
       txnLog = await TxnLog.open(config.dataLogDir, {
         forceSync: config.forceSync,
         flushesInFlight: FLUSHES_IN_FLIGHT,
@@ -374,6 +375,27 @@ export class ZkServer implements ConnectionHost {
     if (this.failed) return;
     this.core.tick(Date.now());
     this.flushOutput();
+    this.checkLocks();
+  }
+
+  private checkingLocks = false;
+
+  /** A data directory whose lock file was removed or replaced could be taken by a second server: stop. */
+  private checkLocks(): void {
+    if (this.checkingLocks) return;
+    this.checkingLocks = true;
+    void (async () => {
+      try {
+        for (const l of this.locks) {
+          const why = await l.check();
+          if (why !== null) this.fatal(`lost the lock of ${l.dir}: ${why}`);
+        }
+      } catch (e) {
+        this.fatal(`cannot check the lock of the data directory: ${(e as Error).message}`);
+      } finally {
+        this.checkingLocks = false;
+      }
+    })();
   }
 
   // ------------------------------------------------------------ shutdown

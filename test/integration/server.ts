@@ -100,6 +100,11 @@ export class TestServer {
     return s;
   }
 
+  /** A server on a new temporary dataDir (or `opts.dataDir`), not started yet. */
+  static prepare(opts: StartOptions = {}): TestServer {
+    return new TestServer(opts.settings ?? {}, opts.dataDir);
+  }
+
   get connectString(): string {
     return `${this.host}:${this.port}`;
   }
