@@ -55,6 +55,8 @@ export interface WritePath {
 export interface FrontendConfig {
   minSessionTimeout: number;
   maxSessionTimeout: number;
+  /** The secret that session passwords are derived with (see `sessionPassword`). */
+  sessionKey: Uint8Array;
 }
 
 type ConnState = 'handshake' | 'creating' | 'open' | 'closing';
@@ -158,7 +160,7 @@ export class Frontend {
       return;
     }
     const id = req.sessionId;
-    const valid = samePassword(req.passwd, sessionPassword(id)) && this.tracker.touch(id, now, timeout);
+    const valid = samePassword(req.passwd, sessionPassword(id, this.config.sessionKey)) && this.tracker.touch(id, now, timeout);
     if (!valid) {
       c.state = 'closing';
       this.fx.connected(conn, this.answer(c, 0n, 0));
@@ -180,7 +182,7 @@ export class Frontend {
       protocolVersion: 0,
       timeOut: timeout,
       sessionId,
-      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId),
+      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId, this.config.sessionKey),
     };
     if (c.longForm) r.readOnly = false;
     return r;

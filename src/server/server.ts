@@ -18,6 +18,7 @@ import type { Logger } from './log.js';
 import { recoverDatabase } from './recovery.js';
 import { lockDirectory, type DirLock } from './storage/dirlock.js';
 import { PurgeScheduler } from './storage/purge.js';
+import { loadSessionKey } from './storage/sessionkey.js';
 import { writeSnapshot } from './storage/snapshot.js';
 import { TxnLog } from './storage/txnlog.js';
 
@@ -108,6 +109,7 @@ export class ZkServer implements ConnectionHost {
     }
     let server: ZkServer;
     try {
+      const sessionKey = await loadSessionKey(config.dataDir, log);
       const { db } = await recoverDatabase(config.dataDir, txnLog, log);
       const now = Date.now();
       let core!: StandaloneCore;
@@ -125,6 +127,7 @@ export class ZkServer implements ConnectionHost {
         {
           minSessionTimeout: config.minSessionTimeout,
           maxSessionTimeout: config.maxSessionTimeout,
+          sessionKey,
           extendedTypesEnabled: config.extendedTypesEnabled,
           reconfigEnabled: config.reconfigEnabled,
           enforceQuota: config.enforceQuota,
