@@ -58,6 +58,10 @@ export class ZkServer implements ConnectionHost {
   private readonly byAddress = new Map<string, number>();
   private readonly writer = new JuteWriter(256 * 1024);
   private readonly dirtyConns = new Set<ClientConnection>();
+  /** Requests received on all connections and not yet answered. */
+  private outstandingTotal = 0;
+  /** Connections that stopped reading until their replies drain or the load drops. */
+  private readonly holdingConns = new Set<ClientConnection>();
   private nextConnId = 1;
   private listener: net.Server | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -221,6 +225,24 @@ export class ZkServer implements ConnectionHost {
     else this.byAddress.set(conn.address, n);
     this.dirtyConns.delete(conn);
     this.core.frontend.closed(conn.id);
+  }
+
+  /** ZooKeeper's throttle: over globalOutstandingLimit, connections with requests outstanding stop reading. */
+  overloaded(): boolean {
+    return this.outstandingTotal > this.config.globalOutstandingLimit;
+  }
+
+  outstandingChanged(delta: number): void {
+    const was = this.outstandingTotal;
+    this.outstandingTotal += delta;
+    if (delta < 0 && was > this.config.globalOutstandingLimit && !this.overloaded()) {
+      for (const c of this.holdingConns) c.readMore();
+    }
+  }
+
+  holding(conn: ClientConnection, on: boolean): void {
+    if (on) this.holdingConns.add(conn);
+    else this.holdingConns.delete(conn);
   }
 
   fourLetterWord(firstChunk: Buffer, conn: ClientConnection): string | null {
