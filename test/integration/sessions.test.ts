@@ -14,7 +14,6 @@ import { Proxy } from './proxy.js';
 import { TestServer, eventually, reference, sleep } from './server.js';
 import { keylessPassword } from '../core/keyless-password.js';
 
-
 let server: TestServer;
 let watcher: Nzk;
 
