@@ -145,4 +145,25 @@ describe.skipIf(reference)('a client that does not read its replies', () => {
     await other.close();
     await setup.close();
   });
+
+  it('answers everything from clients that pipeline far beyond a small globalOutstandingLimit', async () => {
+    const s = await TestServer.start({ settings: { globalOutstandingLimit: 3 } });
+    try {
+      const clients = await Promise.all([0, 1, 2].map(() => ZkClient.connect({ connectString: s.connectString, sessionTimeout: 10000 })));
+      // writes wait for the disk, reads queue behind them: far more than 3 requests are outstanding at once
+      const results = await Promise.all(
+        clients.flatMap((c, i) =>
+          Array.from({ length: 100 }, async (_, j) => {
+            const p = `/pipelined-${i}-${j}`;
+            await c.create(p, `${i}:${j}`);
+            return Buffer.from((await c.getData(p)).data ?? new Uint8Array()).toString() === `${i}:${j}`;
+          }),
+        ),
+      );
+      expect(results.filter((ok) => ok)).toHaveLength(300);
+      for (const c of clients) await c.close();
+    } finally {
+      await s.destroy();
+    }
+  });
 });

@@ -352,5 +352,9 @@ describe.skipIf(reference)('durability', () => {
     for (let i = 0; i < 29; i++) expect((await d.exists(`/last-${i}`))?.czxid).toBe(czxids[i]);
     expect(await d.exists('/last-29')).toBeNull();
     expect(server.logSince(0)).not.toMatch(/torn write/);
+    // never on a log a server is using
+    const busy = spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'repair-log', server.dataDir], { encoding: 'utf8' });
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain(`in use by process ${server.pid}`);
   });
 });
