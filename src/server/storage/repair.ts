@@ -76,6 +76,8 @@ export async function repairLog(dir: string): Promise<RepairReport> {
       }
       const side = `${f.path}.damaged-at-${damage.offset}`;
       await writeDurably(side, tail);
+      // the side file is on disk, its name included, before anything is cut
+      await syncDir(vdir);
       sideFiles.push(side);
       await h.truncate(damage.offset);
       await h.datasync();
