@@ -72,6 +72,8 @@ export interface SessionAuthority {
 export interface FrontendConfig {
   minSessionTimeout: number;
   maxSessionTimeout: number;
+  /** The secret that session passwords are derived with (see `sessionPassword`). */
+  sessionKey: Uint8Array;
 }
 
 type ConnState = 'handshake' | 'creating' | 'revalidating' | 'open' | 'closing';
@@ -223,7 +225,7 @@ export class Frontend {
     }
     const id = req.sessionId;
     c.sessionId = id;
-    if (!samePassword(req.passwd, sessionPassword(id))) {
+    if (!samePassword(req.passwd, sessionPassword(id, this.config.sessionKey))) {
       this.refuseSession(c);
       return;
     }
@@ -264,7 +266,7 @@ export class Frontend {
       protocolVersion: 0,
       timeOut: timeout,
       sessionId,
-      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId),
+      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId, this.config.sessionKey),
     };
     if (c.longForm) r.readOnly = false;
     return r;

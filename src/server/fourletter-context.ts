@@ -23,7 +23,7 @@ function connectionView(c: ClientConnection): FourLetterConnection {
   return {
     remoteAddress: c.address,
     remotePort: c.port,
-    interestOps: c.closing ? 0 : 1,
+    interestOps: c.closing || c.readingHeldBack ? 0 : 1,
     outstandingRequests: c.outstanding,
     packetsReceived: s.received,
     packetsSent: s.sent,

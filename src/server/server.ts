@@ -18,6 +18,7 @@ import type { Logger } from './log.js';
 import { recoverDatabase } from './recovery.js';
 import { lockDirectory, type DirLock } from './storage/dirlock.js';
 import { PurgeScheduler } from './storage/purge.js';
+import { loadSessionKey } from './storage/sessionkey.js';
 import { writeSnapshot } from './storage/snapshot.js';
 import { TxnLog } from './storage/txnlog.js';
 
@@ -57,6 +58,10 @@ export class ZkServer implements ConnectionHost {
   private readonly byAddress = new Map<string, number>();
   private readonly writer = new JuteWriter(256 * 1024);
   private readonly dirtyConns = new Set<ClientConnection>();
+  /** Requests received on all connections and not yet answered. */
+  private outstandingTotal = 0;
+  /** Connections that stopped reading until their replies drain or the load drops. */
+  private readonly holdingConns = new Set<ClientConnection>();
   private nextConnId = 1;
   private listener: net.Server | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -64,6 +69,13 @@ export class ZkServer implements ConnectionHost {
   private flushScheduled = false;
   private stopping = false;
   private failed = false;
+  private halt!: (e: Error) => void;
+  /**
+   * Settles with the error that stopped the server on its own (a log or
+   * snapshot write that failed, a lost directory lock); never settles when
+   * it is stopped by `stop()`. The process must then exit non-zero.
+   */
+  readonly halted: Promise<Error> = new Promise<Error>((resolve) => (this.halt = resolve));
   private sinceSnapshot = 0;
   private snapshotAt: number;
   private snapshotting: Promise<void> | null = null;
@@ -84,10 +96,11 @@ export class ZkServer implements ConnectionHost {
   /** Recovers the database from disk and starts serving clients. */
   static async start(config: ServerConfig, options: ServerOptions): Promise<ZkServer> {
     const log = options.logger;
+    // The log takes the lock of its folder too; within this process the locks are shared.
     const locks: DirLock[] = [];
-    if (config.dataDir !== config.dataLogDir) locks.push(await lockDirectory(config.dataDir, log));
     let txnLog: TxnLog;
     try {
+      for (const dir of new Set([config.dataDir, config.dataLogDir])) locks.push(await lockDirectory(dir, log));
       txnLog = await TxnLog.open(config.dataLogDir, {
         forceSync: config.forceSync,
         flushesInFlight: FLUSHES_IN_FLIGHT,
@@ -100,6 +113,7 @@ export class ZkServer implements ConnectionHost {
     }
     let server: ZkServer;
     try {
+      const sessionKey = await loadSessionKey(config.dataDir, log);
       const { db } = await recoverDatabase(config.dataDir, txnLog, log);
       const now = Date.now();
       const core = new StandaloneCore(
@@ -107,6 +121,7 @@ export class ZkServer implements ConnectionHost {
         {
           minSessionTimeout: config.minSessionTimeout,
           maxSessionTimeout: config.maxSessionTimeout,
+          sessionKey,
           extendedTypesEnabled: config.extendedTypesEnabled,
           reconfigEnabled: config.reconfigEnabled,
           enforceQuota: config.enforceQuota,
@@ -201,23 +216,44 @@ export class ZkServer implements ConnectionHost {
     this.core.frontend.closed(conn.id);
   }
 
+  /** ZooKeeper's throttle: over globalOutstandingLimit, connections with requests outstanding stop reading. */
+  overloaded(): boolean {
+    return this.outstandingTotal > this.config.globalOutstandingLimit;
+  }
+
+  outstandingChanged(delta: number): void {
+    const was = this.outstandingTotal;
+    this.outstandingTotal += delta;
+    if (delta < 0 && was > this.config.globalOutstandingLimit && !this.overloaded()) {
+      for (const c of this.holdingConns) c.readMore();
+    }
+  }
+
+  holding(conn: ClientConnection, on: boolean): void {
+    if (on) this.holdingConns.add(conn);
+    else this.holdingConns.delete(conn);
+  }
+
   fourLetterWord(firstChunk: Buffer, conn: ClientConnection): string | null {
     return this.options.fourLetterWord ? this.options.fourLetterWord(firstChunk, this, conn) : null;
   }
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
+    if (this.failed) return;
     this.core.frontend.connect(conn.id, req, Date.now());
     this.perform();
     this.afterInput();
   }
 
   request(conn: ClientConnection, xid: number, req: Request): void {
+    if (this.failed) return;
     this.core.frontend.request(conn.id, xid, req, Date.now());
     this.perform();
     this.afterInput();
   }
 
   reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void {
+    if (this.failed) return;
     this.core.frontend.reject(conn.id, xid, type, err, closeReason);
     this.perform();
     this.afterInput();
@@ -288,6 +324,8 @@ export class ZkServer implements ConnectionHost {
   // ------------------------------------------------------------ durability
 
   private logTxn(txn: Txn): void {
+    // after a fatal error nothing more is logged, and so nothing more is answered
+    if (this.failed) return;
     this.txnLog.append({ zxid: txn.hdr.zxid, payload: encodeTxn(txn) });
     this.sinceSnapshot++;
     this.scheduleFlush();
@@ -319,11 +357,24 @@ export class ZkServer implements ConnectionHost {
       this.flushOutput();
       if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
     } catch (e) {
-      if (this.failed) return;
-      this.failed = true;
-      this.log.error(`cannot write the transaction log, no more writes are acknowledged: ${(e as Error).message}`);
-      void this.stop();
+      this.fatal(`cannot write the transaction log, nothing more is acknowledged: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * An error the server cannot go on from: one ERROR line, no more input or
+   * writes, everything closed, then `halted` settles. Whatever was
+   * acknowledged is durable already; what was not is never acknowledged.
+   */
+  private fatal(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.log.error(`fatal: ${message}`);
+    const err = new Error(message);
+    void this.stop().then(
+      () => this.halt(err),
+      () => this.halt(err),
+    );
   }
 
   /** ZooKeeper spreads snapshots of an ensemble: each takes one after snapCount/2 + random(snapCount/2) transactions. */
@@ -351,7 +402,7 @@ export class ZkServer implements ConnectionHost {
         const file = await writeSnapshot(this.config.dataDir, zxid, slices(encoder));
         this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes now, ${Date.now() - started} ms`);
       } catch (e) {
-        this.log.error(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(e as Error).message}`);
+        this.fatal(`cannot write the snapshot at zxid 0x${zxid.toString(16)}: ${(e as Error).message}`);
       } finally {
         encoder.close();
         this.snapshotting = null;
@@ -366,6 +417,27 @@ export class ZkServer implements ConnectionHost {
     this.core.tick(Date.now());
     this.perform();
     this.flushOutput();
+    this.checkLocks();
+  }
+
+  private checkingLocks = false;
+
+  /** A data directory whose lock file was removed or replaced could be taken by a second server: stop. */
+  private checkLocks(): void {
+    if (this.checkingLocks) return;
+    this.checkingLocks = true;
+    void (async () => {
+      try {
+        for (const l of this.locks) {
+          const why = await l.check();
+          if (why !== null) this.fatal(`lost the lock of ${l.dir}: ${why}`);
+        }
+      } catch (e) {
+        this.fatal(`cannot check the lock of the data directory: ${(e as Error).message}`);
+      } finally {
+        this.checkingLocks = false;
+      }
+    })();
   }
 
   // ------------------------------------------------------------ shutdown

@@ -169,6 +169,8 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
     extendedTypesEnabled: false,
     containerCheckIntervalMs: 1000,
     containerMaxPerMinute: 10000,
+    // one key for the whole ensemble: a session re-attaches at any member
+    sessionKey: Uint8Array.from({ length: 32 }, () => rng.int(256)),
     trace: true,
     ...(opts.bugs ? { bugs: opts.bugs } : {}),
   };

@@ -114,6 +114,7 @@ export function simulate(opts: SimOptions): SimResult {
       extendedTypesEnabled: false,
       containerCheckIntervalMs: 1000,
       containerMaxPerMinute: 10000,
+      sessionKey: Uint8Array.from({ length: 32 }, () => rng.int(256)),
     },
     opts.bugs,
   );

@@ -27,6 +27,7 @@ export interface Note {
 export const defaultConfig: StandaloneConfig = {
   minSessionTimeout: 4000,
   maxSessionTimeout: 40000,
+  sessionKey: new Uint8Array(32).fill(7),
   extendedTypesEnabled: true,
   containerCheckIntervalMs: 1000,
   containerMaxPerMinute: 10000,

@@ -45,6 +45,8 @@ class Remote implements WritePath, SessionAuthority {
   }
 }
 
+const KEY = new Uint8Array(32).fill(7);
+
 const handshake = (sessionId = 0n, passwd: Uint8Array = new Uint8Array(16)) =>
   ({ protocolVersion: 0, lastZxidSeen: 0, timeOut: 10000, sessionId, passwd }) as const;
 
@@ -52,7 +54,7 @@ function member() {
   const db = new Database();
   const remote = new Remote();
   const out = new Outbox<ClientEffect>();
-  const replica = new Replica(db, remote, remote, out, { minSessionTimeout: 4000, maxSessionTimeout: 40000 });
+  const replica = new Replica(db, remote, remote, out, { minSessionTimeout: 4000, maxSessionTimeout: 40000, sessionKey: KEY });
   // the "leader": prepares what the member forwards, against its own copy
   const leaderDb = new Database();
   const prep = new Prep(leaderDb.tree, { extendedTypesEnabled: false });
@@ -124,7 +126,7 @@ describe('a member whose writes are decided elsewhere', () => {
     const m = member();
     const id = 0x77n;
     m.fe.open(1, '10.0.0.1');
-    m.fe.connect(1, handshake(id, sessionPassword(id)), 0);
+    m.fe.connect(1, handshake(id, sessionPassword(id, KEY)), 0);
     m.fe.request(1, 1, { type: OpCode.exists, path: '/', watch: false }, 0);
     expect(m.remote.revalidations).toEqual([id]);
     expect(m.out.take()).toEqual([]);
@@ -133,7 +135,7 @@ describe('a member whose writes are decided elsewhere', () => {
     expect(m.out.take().map((e) => e.kind)).toEqual(['connected', 'reply']);
 
     m.fe.open(2, '10.0.0.2');
-    m.fe.connect(2, handshake(0x78n, sessionPassword(0x78n)), 0);
+    m.fe.connect(2, handshake(0x78n, sessionPassword(0x78n, KEY)), 0);
     m.fe.revalidated(0x78n, false);
     expect(m.out.take()).toMatchObject([{ kind: 'connected', response: { sessionId: 0n } }, { kind: 'close', conn: 2 }]);
     // a wrong password never reaches the authority
@@ -152,12 +154,12 @@ describe('a member whose writes are decided elsewhere', () => {
     expect(m.out.take()).toEqual([{ kind: 'close', conn: 1, reason: 'the leader is gone' }]);
     m.fe.closed(1);
     m.fe.open(2, '10.0.0.1');
-    m.fe.connect(2, handshake(id, sessionPassword(id)), 0);
+    m.fe.connect(2, handshake(id, sessionPassword(id, KEY)), 0);
     expect(m.out.take()).toEqual([{ kind: 'close', conn: 2, reason: 'not serving: the leader is gone' }]);
     expect(m.remote.revalidations).toEqual([]);
     m.fe.serve();
     m.fe.open(3, '10.0.0.1');
-    m.fe.connect(3, handshake(id, sessionPassword(id)), 0);
+    m.fe.connect(3, handshake(id, sessionPassword(id, KEY)), 0);
     expect(m.remote.revalidations).toEqual([id]);
   });
 

@@ -32,6 +32,8 @@ export interface StartOptions {
   settings?: Settings;
   /** How long start-up may take, ms (default 30000). */
   timeoutMs?: number;
+  /** The dataDir to use (left in place by `destroy`); default: a folder of the test's temporary directory. */
+  dataDir?: string;
 }
 
 /** tickTime 500 ms: session timeouts between 1 s and 10 s. */
@@ -78,17 +80,17 @@ export class TestServer {
   private partial = '';
   private settings: Settings;
 
-  private constructor(settings: Settings) {
+  private constructor(settings: Settings, dataDir?: string) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'verikeeper-it-'));
     dirs.add(this.dir);
-    this.dataDir = path.join(this.dir, 'data');
+    this.dataDir = dataDir ?? path.join(this.dir, 'data');
     this.cfgPath = path.join(this.dir, 'zoo.cfg');
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
   }
 
   /** A server on a new temporary dataDir, started and accepting clients. */
   static async start(opts: StartOptions = {}): Promise<TestServer> {
-    const s = new TestServer(opts.settings ?? {});
+    const s = new TestServer(opts.settings ?? {}, opts.dataDir);
     try {
       await s.launch(opts.timeoutMs);
     } catch (e) {
@@ -96,6 +98,11 @@ export class TestServer {
       throw e;
     }
     return s;
+  }
+
+  /** A server on a new temporary dataDir (or `opts.dataDir`), not started yet. */
+  static prepare(opts: StartOptions = {}): TestServer {
+    return new TestServer(opts.settings ?? {}, opts.dataDir);
   }
 
   get connectString(): string {
@@ -261,6 +268,24 @@ export class TestServer {
       return exited;
     }
     return e;
+  }
+
+  /** Waits for the process to exit by itself: its exit status (null if it does not within `timeoutMs`). */
+  async waitForExit(timeoutMs = 20000): Promise<Exit | null> {
+    const proc = this.proc;
+    const exited = this.exited;
+    if (proc === null || exited === null) return exited;
+    // 'close' follows 'exit' once the pipes are drained: every line it wrote is read then
+    const closed = new Promise<void>((resolve) => proc.once('close', () => resolve()));
+    const timer = sleep(timeoutMs).then(() => null);
+    const e = await Promise.race([exited, timer]);
+    if (e !== null) await closed;
+    return e;
+  }
+
+  /** The process id of the running server, or null. */
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
   }
 
   /** SIGTERM and wait for the exit (SIGKILL after 10 s): the exit status. */

@@ -145,6 +145,7 @@ describe('defaults', () => {
       weights: [],
       forceSync: true,
       juteMaxBuffer: 0xfffff,
+      globalOutstandingLimit: 1000,
       containerCheckIntervalMs: 60000,
       containerMaxPerMinute: 10000,
       containerMaxNeverUsedIntervalMs: 0,
@@ -252,6 +253,17 @@ describe('every key', () => {
       'zookeeper.snapCount': '10',
       'zookeeper.myOwnKey': 'x',
     });
+  });
+
+  it('reads globalOutstandingLimit as ZooKeeper does (zoo.cfg key or zookeeper.* property) and refuses one below 1', () => {
+    for (const line of ['globalOutstandingLimit=250', 'zookeeper.globalOutstandingLimit=250']) {
+      const { config, warnings } = parse(minimal(line));
+      expect(config.globalOutstandingLimit).toBe(250);
+      expect(warnings).toEqual([]);
+    }
+    expect(parse(minimal(), {}, { systemProperties: { 'zookeeper.globalOutstandingLimit': '40' } }).config.globalOutstandingLimit).toBe(40);
+    expect(() => parse(minimal('globalOutstandingLimit=0'))).toThrow(/zoo\.cfg:\d+: globalOutstandingLimit: 0 is not allowed: must be positive/);
+    expect(() => parse(minimal('globalOutstandingLimit=many'))).toThrow(/globalOutstandingLimit/);
   });
 
   it('accepts zookeeper.extendedTypesEnabled as well, without doubling the prefix', () => {
