@@ -27,6 +27,8 @@ export class MemberDisk {
   snapshot: Uint8Array | null = null;
   snapshotZxid = 0;
   readonly epochs = { acceptedEpoch: 0, currentEpoch: 0 };
+  /** the member's session key file (its own until it adopts the ensemble's) */
+  sessionKey: Uint8Array;
   private epochGeneration = 0;
 
   constructor(
@@ -35,6 +37,7 @@ export class MemberDisk {
     private readonly latency: () => DiskLatency,
   ) {
     this.log = new SimDisk<Txn>(clock, rng, latency);
+    this.sessionKey = Uint8Array.from({ length: 32 }, () => rng.int(256));
   }
 
   /** Writes an epoch file; `done` once it is durable (never, if a crash comes first). */
@@ -97,7 +100,7 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
     const log = this.disk.log.durable().filter((t) => t.hdr.zxid > db.lastZxid);
     const now = this.clock.now;
     const m = new Member(
-      this.config,
+      { ...this.config, sessionKey: this.disk.sessionKey },
       { db, log, acceptedEpoch: this.disk.epochs.acceptedEpoch, currentEpoch: this.disk.epochs.currentEpoch },
       sessionIdBase(this.id, now),
       now,
@@ -219,6 +222,10 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
         this.clock.after(0, () => this.step((mm) => mm === m && mm.durable(e.zxid, this.clock.now)));
         return;
       }
+      case 'persistSessionKey':
+        // written and made durable before the storage effects after it
+        this.disk.sessionKey = e.key.slice();
+        return;
       case 'persistEpoch':
         this.disk.writeEpoch(e.file, e.epoch, () => this.step((mm) => mm === m && mm.epochDurable(e.file, e.epoch, this.clock.now)));
         return;

@@ -169,8 +169,8 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
     extendedTypesEnabled: false,
     containerCheckIntervalMs: 1000,
     containerMaxPerMinute: 10000,
-    // one key for the whole ensemble: a session re-attaches at any member
-    sessionKey: Uint8Array.from({ length: 32 }, () => rng.int(256)),
+    // each member starts with a key of its own (on its disk); the leader's reaches the others
+    sessionKey: new Uint8Array(32),
     trace: true,
     ...(opts.bugs ? { bugs: opts.bugs } : {}),
   };

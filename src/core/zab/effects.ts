@@ -23,6 +23,8 @@ export type PeerEffect =
   | { kind: 'disconnect'; conn: number }
   /** write an epoch file and make it durable; the shell answers with epochDurable */
   | { kind: 'persistEpoch'; file: EpochFile; epoch: number }
+  /** keep the ensemble's session key (the leader's) durably, in place of the member's own; before any later storage effect */
+  | { kind: 'persistSessionKey'; key: Uint8Array }
   /** remove every logged transaction after `zxid` (durable at once, as a truncation) */
   | { kind: 'truncate'; zxid: number }
   /** replace the database and the log with the leader's snapshot; durable(zxid) follows */

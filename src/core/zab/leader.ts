@@ -263,7 +263,7 @@ export class LeaderRole implements Role {
     }
     h.forwarding = true;
     h.stage = 'SYNCED';
-    this.send(h, { type: 'NEWLEADER', epoch: this.epoch! });
+    this.send(h, { type: 'NEWLEADER', epoch: this.epoch!, sessionKey: this.m.config.sessionKey });
   }
 
   private onAckNewLeader(h: LearnerHandle): void {

@@ -144,7 +144,7 @@ export class LearnerRole implements Role {
       case 'INFORM':
         return this.onInform(packet.txn);
       case 'NEWLEADER':
-        return this.onNewLeader(packet.epoch);
+        return this.onNewLeader(packet.epoch, packet.sessionKey);
       case 'UPTODATE':
         return this.onUpToDate();
       case 'PING':
@@ -243,9 +243,14 @@ export class LearnerRole implements Role {
     this.m.commitUpTo(txn.hdr.zxid);
   }
 
-  private onNewLeader(epoch: number): void {
+  private onNewLeader(epoch: number, sessionKey: Uint8Array): void {
     if (this.stage !== 'SYNCHRONISING' || !this.syncStarted || epoch !== this.newEpoch) return this.protocolError('NEWLEADER out of turn');
     this.stage = 'NEWLEADER_PENDING';
+    if (!sameBytes(sessionKey, this.m.config.sessionKey)) {
+      // the ensemble's key: sessions made at any member re-attach here
+      this.m.config.sessionKey = sessionKey;
+      this.m.out.push({ kind: 'persistSessionKey', key: sessionKey });
+    }
     this.newLeaderLogEnd = this.m.lastLogged;
     this.m.trace('LearnerProcessNewLeader', { leader: this.leader, epoch, logEnd: this.newLeaderLogEnd });
     this.afterNewLeaderLogDurable();
@@ -344,4 +349,10 @@ export class LearnerRole implements Role {
   revalidate(sessionId: bigint, timeout: number): void {
     this.send({ type: 'REVALIDATE', sessionId, timeout });
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -44,7 +44,8 @@ export type QuorumPacket =
   | { type: 'TRUNC'; zxid: number }
   /** the leader's database as committed at `zxid`; the shell streams it */
   | { type: 'SNAP'; zxid: number; db: Database }
-  | { type: 'NEWLEADER'; epoch: number }
+  /** sessionKey: the ensemble's key for session passwords, so that a session re-attaches at any member */
+  | { type: 'NEWLEADER'; epoch: number; sessionKey: Uint8Array }
   | { type: 'UPTODATE' }
   // broadcast
   | { type: 'PROPOSAL'; txn: Txn }
