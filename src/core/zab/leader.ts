@@ -12,7 +12,8 @@
 // transactions as PROPOSAL (and COMMIT for the committed ones), then
 // NEWLEADER. The epoch is established when a quorum of voters has acked
 // NEWLEADER — the leader's own ack counts once its log and currentEpoch are
-// durable; the leader then commits its initial history and sends UPTODATE.
+// durable; the leader then commits its initial history and sends UPTODATE
+// with its commit point.
 //
 // Broadcast: client writes are prepared here (or forwarded by learners),
 // logged and proposed; a proposal commits, in zxid order, once a quorum of
@@ -185,8 +186,9 @@ export class LeaderRole implements Role {
       const theirs = { leader: h.peer, zxid: lastZxid, peerEpoch: currentEpoch };
       const ours = { leader: h.peer, zxid: this.m.lastLogged, peerEpoch: this.m.currentEpoch };
       const ahead = this.m.config.bugs?.zxidBeforeEpoch ? theirs.zxid > ours.zxid : betterVote(theirs, ours);
-      if (ahead && !this.established) {
-        this.giveUp(`learner ${h.peer} is ahead of this leader (epoch ${currentEpoch}, zxid ${zxidHex(lastZxid)})`);
+      if (ahead) {
+        // it would lose what it holds: it is not taken (it looks for a leader again and finds a better one)
+        this.drop(h, `it is ahead of this leader (epoch ${currentEpoch}, zxid ${zxidHex(lastZxid)})`);
         return;
       }
     }
@@ -296,10 +298,8 @@ export class LeaderRole implements Role {
     m.announce(m.myid, this.epoch!);
     // the initial history is committed: here, and at every learner synchronised with it
     m.commitUpTo(this.initialHistoryEnd);
-    for (const h of this.learners.values()) {
-      if (h.forwarding && this.initialHistoryEnd > 0) this.send(h, { type: 'COMMIT', zxid: this.initialHistoryEnd });
-      if (h.stage === 'NEWLEADER_ACKED') this.upToDate(h);
-    }
+    // learners that acked learn the commit point with UPTODATE; the others with theirs, or from the COMMITs before it
+    for (const h of this.learners.values()) if (h.stage === 'NEWLEADER_ACKED') this.upToDate(h);
     this.prep = new Prep(m.db.tree, m.config);
     this.prep.reset(makeZxid(this.epoch!, 0));
     this.tracker = new SessionTracker(0n);
@@ -310,7 +310,7 @@ export class LeaderRole implements Role {
 
   private upToDate(h: LearnerHandle): void {
     h.stage = 'UP';
-    this.send(h, { type: 'UPTODATE' });
+    this.send(h, { type: 'UPTODATE', zxid: this.m.db.lastZxid });
   }
 
   // ------------------------------------------------------------ broadcast

@@ -146,7 +146,7 @@ export class LearnerRole implements Role {
       case 'NEWLEADER':
         return this.onNewLeader(packet.epoch, packet.sessionKey);
       case 'UPTODATE':
-        return this.onUpToDate();
+        return this.onUpToDate(packet.zxid);
       case 'PING':
         return this.onPing();
       case 'REVALIDATE_ANSWER':
@@ -272,8 +272,10 @@ export class LearnerRole implements Role {
     this.flushAcks(this.m.durableZxid);
   }
 
-  private onUpToDate(): void {
+  private onUpToDate(commitPoint: number): void {
     if (this.stage !== 'AWAITING_UPTODATE') return this.protocolError('UPTODATE out of turn');
+    if (commitPoint > this.m.lastLogged) return this.protocolError(`UPTODATE commits ${zxidHex(commitPoint)}, which is not logged here`);
+    this.m.commitUpTo(commitPoint);
     this.stage = 'BROADCAST';
     this.m.phase = 'BROADCAST';
     this.m.trace('LearnerUpToDate', { leader: this.leader, epoch: this.newEpoch, applied: this.m.db.lastZxid });

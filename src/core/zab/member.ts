@@ -111,6 +111,8 @@ export class Member implements WritePath, SessionAuthority {
   vote: Vote;
   electionEpoch = 0;
   role: (Role & (LeaderRole | LearnerRole)) | null = null;
+  /** the member left its role with writes not yet durable: it votes once they are */
+  private electionDeferred = false;
   /** connections to leaders this member left, still heard (only under the injected acceptStaleProposal bug) */
   readonly staleLeaders = new Set<number>();
   /** session ids made here (their creation goes to the leader) */
@@ -197,6 +199,8 @@ export class Member implements WritePath, SessionAuthority {
   /** An election notification from `from` (ourselves included). */
   receiveVote(from: ServerId, n: Notification, now: number): void {
     this.now = now;
+    // not voting yet: the sender repeats its vote
+    if (this.electionDeferred) return;
     this.election.receive(from, n, now, { state: this.state, vote: this.vote, electionEpoch: this.electionEpoch });
   }
 
@@ -235,6 +239,7 @@ export class Member implements WritePath, SessionAuthority {
     this.durableZxid = zxid;
     this.trace('LogFlushed', { durableZxid: zxid });
     this.role?.durable(zxid, now);
+    if (this.electionDeferred && this.durableZxid >= this.lastLogged) this.startElection(now);
   }
 
   epochDurable(file: EpochFile, epoch: number, now: number): void {
@@ -243,9 +248,9 @@ export class Member implements WritePath, SessionAuthority {
     else this.currentEpoch = Math.max(this.currentEpoch, epoch);
     this.trace('EpochDurable', { file, epoch });
     if (this.role) this.role.epochDurable(file, epoch, now);
-    else if (file === 'currentEpoch' && this.state === 'LOOKING' && this.config.quorum.isVoter(this.myid) && epoch > this.election.ownVote.peerEpoch) {
+    else if (file === 'currentEpoch' && this.state === 'LOOKING' && !this.electionDeferred && this.config.quorum.isVoter(this.myid) && epoch > this.election.ownVote.peerEpoch) {
       // a write begun in the role it left finished: vote with what it now holds
-      this.election.start({ leader: this.myid, zxid: this.lastLogged, peerEpoch: this.currentEpoch }, now);
+      this.startElection(now);
     }
   }
 
@@ -272,6 +277,13 @@ export class Member implements WritePath, SessionAuthority {
     this.phase = 'ELECTION';
     this.announce(null);
     this.trace('GoLooking', { reason, lastLogged: this.lastLogged, currentEpoch: this.currentEpoch });
+    // as ZooKeeper drains its log writer before it goes back to the election: the vote is what is durable
+    if (this.durableZxid < this.lastLogged) this.electionDeferred = true;
+    else this.startElection(now);
+  }
+
+  private startElection(now: number): void {
+    this.electionDeferred = false;
     this.election.start({ leader: this.myid, zxid: this.lastLogged, peerEpoch: this.currentEpoch }, now);
   }
 

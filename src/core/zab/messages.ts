@@ -46,7 +46,8 @@ export type QuorumPacket =
   | { type: 'SNAP'; zxid: number; db: Database }
   /** sessionKey: the ensemble's key for session passwords, so that a session re-attaches at any member */
   | { type: 'NEWLEADER'; epoch: number; sessionKey: Uint8Array }
-  | { type: 'UPTODATE' }
+  /** the learner is synchronised: it applies up to the leader's commit point and serves */
+  | { type: 'UPTODATE'; zxid: number }
   // broadcast
   | { type: 'PROPOSAL'; txn: Txn }
   /** a learner's ack of one proposal (zxid), or of NEWLEADER (the epoch's first zxid) */
