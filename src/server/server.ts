@@ -6,10 +6,13 @@
 
 import { StandaloneCore } from '../core/standalone.js';
 import { sessionIdBase } from '../core/sessions.js';
+import type { Database } from '../core/database.js';
 import type { Frontend } from '../core/frontend.js';
 import { ClientPort } from './client-port.js';
 import type { ServerConfig } from './config.js';
 import type { ClientConnection, ServerCounters } from './connection.js';
+import type { FourLetterSource } from './fourletter-context.js';
+import type { ServerMode } from './fourletter.js';
 import type { Logger } from './log.js';
 import { LogPipeline } from './log-pipeline.js';
 import { recoverDatabase } from './recovery.js';
@@ -59,7 +62,7 @@ export async function openStorage(config: ServerConfig, log: Logger, preAllocSiz
   }
 }
 
-export class ZkServer {
+export class ZkServer implements FourLetterSource {
   readonly port: ClientPort;
   readonly pipeline: LogPipeline;
   readonly startedAt: number;
@@ -176,6 +179,27 @@ export class ZkServer {
 
   get authFailures(): number {
     return this.port.authFailures;
+  }
+
+  get db(): Database {
+    return this.core.db;
+  }
+
+  get frontend(): Frontend {
+    return this.core.frontend;
+  }
+
+  get expiries(): FourLetterSource['expiries'] {
+    const tracker = this.core.tracker;
+    return {
+      size: tracker.size,
+      entries: () => tracker.sessions.values(),
+      expiresAt: (id) => tracker.get(id)?.expiresAt,
+    };
+  }
+
+  role(): { serving: boolean; mode: ServerMode } {
+    return { serving: true, mode: 'standalone' };
   }
 
   get txnLog(): TxnLog {
