@@ -155,6 +155,8 @@ export const ServerConfigC = t.readonly(
     juteMaxBuffer: t.number,
     /** zookeeper.globalOutstandingLimit: above this many requests in flight, connections with some stop reading. */
     globalOutstandingLimit: t.number,
+    /** zookeeper.commitLogCount: committed transactions a member keeps to bring learners up to date by DIFF. */
+    commitLogCount: t.number,
     containerCheckIntervalMs: t.number,
     containerMaxPerMinute: t.number,
     containerMaxNeverUsedIntervalMs: t.number,
@@ -212,6 +214,12 @@ export const DEFAULT_SNAP_RETAIN_COUNT = 3;
 export const MIN_SNAP_RETAIN_COUNT = 3;
 /** ZooKeeperServer's default zookeeper.globalOutstandingLimit. */
 export const DEFAULT_GLOBAL_OUTSTANDING_LIMIT = 1000;
+/**
+ * Committed transactions a member keeps in memory for DIFF. ZooKeeper keeps
+ * 500 in memory and reads further back from its log files; this server
+ * keeps a longer window in memory instead, and sends a snapshot beyond it.
+ */
+export const DEFAULT_COMMIT_LOG_COUNT = 10000;
 
 /** BinaryInputArchive's default jute.maxbuffer: 0xfffff bytes. */
 export const DEFAULT_JUTE_MAX_BUFFER = 0xfffff;
@@ -317,11 +325,12 @@ const ACTED_PROPERTY_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries
   'znode.container.maxNeverUsedIntervalMs': acted(c(JavaDecodedLong)),
   enforceQuota: acted(c(JavaBoolean)),
   globalOutstandingLimit: acted(c(JavaInt)),
+  commitLogCount: acted(c(JavaInt)),
 }));
 
 /** ZooKeeper settings (documented in its administrator's guide) that we accept and ignore. */
 const IGNORED_PROPERTY_KEYS: ReadonlySet<string> = new Set([
-  'preAllocSize', 'commitLogCount', 'snapSizeLimitInKb', 'txnLogSizeLimitInKb',
+  'preAllocSize', 'snapSizeLimitInKb', 'txnLogSizeLimitInKb',
   'maxCnxns', 'fsync.warningthresholdms', 'maxResponseCacheSize', 'maxGetChildrenResponseCacheSize',
   'emulate353TTLNodes', 'watchManagerName', 'watcherCleanThreadsNum', 'watcherCleanThreshold',
   'watcherCleanIntervalInSeconds', 'maxInProcessingDeadWatchers', 'bitHashCacheSize',
@@ -721,6 +730,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
   const containerMaxNeverUsedIntervalMs = atLeast(r, intSetting(r, r.props, 'znode.container.maxNeverUsedIntervalMs', JavaDecodedLong, DEFAULT_CONTAINER_MAX_NEVER_USED_INTERVAL_MS), 0, 'znode.container.maxNeverUsedIntervalMs', 'cannot be negative (0: never-used containers are kept)');
   const forceSync = boolSetting(r, r.props, 'forceSync', YesNo, true);
   const globalOutstandingLimit = atLeast(r, intSetting(r, r.props, 'globalOutstandingLimit', JavaInt, DEFAULT_GLOBAL_OUTSTANDING_LIMIT), 1, 'globalOutstandingLimit', 'must be positive');
+  const commitLogCount = atLeast(r, intSetting(r, r.props, 'commitLogCount', JavaInt, DEFAULT_COMMIT_LOG_COUNT), 1, 'commitLogCount', 'must be positive');
 
   // Switches
   const extendedTypesEnabled = boolSetting(r, r.props, 'extendedTypesEnabled', JavaBoolean, false);
@@ -849,6 +859,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
     forceSync,
     juteMaxBuffer,
     globalOutstandingLimit,
+    commitLogCount,
     containerCheckIntervalMs,
     containerMaxPerMinute,
     containerMaxNeverUsedIntervalMs,

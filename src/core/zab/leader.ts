@@ -479,6 +479,11 @@ export class LeaderRole implements Role {
     }
   }
 
+  /** The leader's sessions and their expiry (null before the epoch is established). */
+  get sessionTracker(): SessionTracker | null {
+    return this.tracker;
+  }
+
   /** What four-letter words report of the leader. */
   get learnerCount(): { synced: number; all: number } {
     let synced = 0;
