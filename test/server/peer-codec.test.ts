@@ -183,8 +183,8 @@ const fromLeaderArbs: Record<string, fc.Arbitrary<PlainPacket>> = {
   LEADERINFO: fc.record({ type: fc.constant('LEADERINFO'), epoch: epochArb }),
   DIFF: fc.record({ type: fc.constant('DIFF'), zxid: zxidArb }),
   TRUNC: fc.record({ type: fc.constant('TRUNC'), zxid: zxidArb }),
-  NEWLEADER: fc.record({ type: fc.constant('NEWLEADER'), epoch: epochArb }),
-  UPTODATE: fc.constant({ type: 'UPTODATE' }),
+  NEWLEADER: fc.record({ type: fc.constant('NEWLEADER'), epoch: epochArb, sessionKey: fc.uint8Array({ minLength: 16, maxLength: 64 }) }),
+  UPTODATE: fc.record({ type: fc.constant('UPTODATE'), zxid: zxidArb }),
   PROPOSAL: fc.record({ type: fc.constant('PROPOSAL'), txn: txnArb }),
   COMMIT: fc.record({ type: fc.constant('COMMIT'), zxid: zxidArb }),
   INFORM: fc.record({ type: fc.constant('INFORM'), txn: txnArb }),
@@ -667,11 +667,18 @@ describe('quorum packets', () => {
     ]);
   });
 
-  it('accepts ZooKeeper\'s null PING data and NEWLEADER configuration', () => {
+  it('accepts ZooKeeper\'s null PING data, and refuses its NEWLEADER configuration for a session key', () => {
     expect(learnerSide().push(rawPacket(PacketType.PING, 0x700000001, null))).toEqual([{ from: 1, packet: { type: 'PING', touches: [] } }]);
-    expect(learnerSide().push(rawPacket(PacketType.NEWLEADER, 7n << 32n, Buffer.from('server.1=a:1:2\nversion=0')))).toEqual([
-      { from: 1, packet: { type: 'NEWLEADER', epoch: 7 } },
-    ]);
+    rejects(
+      () => learnerSide().push(rawPacket(PacketType.NEWLEADER, 7n << 32n, Buffer.from('server.1=a:1:2\nversion=0'))),
+      'garbage',
+      /NEWLEADER data in format \d+, not a session key/,
+    );
+    const key = jute((w) => {
+      w.writeInt(1);
+      w.writeBuffer(new Uint8Array(8));
+    });
+    rejects(() => learnerSide().push(rawPacket(PacketType.NEWLEADER, 7n << 32n, key)), 'garbage', 'NEWLEADER carries a session key of 8 bytes; 16 to 1024 expected');
   });
 });
 
@@ -757,7 +764,7 @@ describe('quorum decoder refuses', () => {
 
   it('data or authinfo on packets that carry none', () => {
     rejects(() => fromLeader(rawPacket(PacketType.DIFF, 1, Uint8Array.of(1, 2))), 'trailing', '2 unexpected bytes of data in DIFF');
-    rejects(() => fromLeader(rawPacket(PacketType.UPTODATE, -1, Uint8Array.of(0))), 'trailing', '1 unexpected bytes of data in UPTODATE');
+    rejects(() => fromLeader(rawPacket(PacketType.UPTODATE, 5, Uint8Array.of(0))), 'trailing', '1 unexpected bytes of data in UPTODATE');
     rejects(() => fromLeader(rawPacket(PacketType.COMMIT, 1, null, [['ip', '1.1.1.1']])), 'garbage', 'COMMIT carries authinfo, which only REQUEST does');
     rejects(() => fromLearner(rawPacket(PacketType.ACK, 1, null, [['world', 'anyone']])), 'garbage', 'ACK carries authinfo, which only REQUEST does');
     // an empty buffer and an empty vector are as good as null
@@ -841,7 +848,7 @@ describe('quorum decoder refuses', () => {
     rejects(() => s.end(), 'truncated', /^the connection closed \d+ bytes into a snapshot$/);
     const e = learnerSide();
     const first = rejects(() => e.push(Uint8Array.of(0, 0, 0, 99)), 'type', 'unknown quorum packet type 99');
-    expect(() => e.push(encodeQuorumPacket({ type: 'UPTODATE' }))).toThrow(first);
+    expect(() => e.push(encodeQuorumPacket({ type: 'UPTODATE', zxid: 9 }))).toThrow(first);
     expect(() => e.end()).toThrow(first);
   });
 });
@@ -860,14 +867,14 @@ describe('SNAP streams', () => {
           const stream = concat([
             await snapBytes(db, { chunkBytes, nodesPerSlice }),
             encodeQuorumPacket({ type: 'COMMIT', zxid: db.lastZxid }),
-            encodeQuorumPacket({ type: 'NEWLEADER', epoch: 2 }),
+            encodeQuorumPacket({ type: 'NEWLEADER', epoch: 2, sessionKey: new Uint8Array(32).fill(3) }),
           ]);
           const out = feed(learnerSide(), split(stream, cuts));
           expect(out.map((m) => m.packet.type)).toEqual(['SNAP', 'COMMIT', 'NEWLEADER']);
           const snap = out[0]!.packet as Extract<QuorumPacket, { type: 'SNAP' }>;
           expect(snap.zxid).toBe(db.lastZxid);
           expect(fields(snap.db)).toEqual(before);
-          expect(db.tree.capture).toBeNull();
+          expect(db.tree.captures).toEqual([]);
         },
       ),
       { numRuns: 60 },
@@ -923,27 +930,30 @@ describe('SNAP streams', () => {
   it('an abandoned stream ends the capture; a finished one has ended it', async () => {
     const db = buildDb(Array.from({ length: 50 }, (_, i) => ({ kind: 'create', pick: i, data: null, acl: OPEN_ACL_UNSAFE }) as DbOp));
     const stream = new SnapshotStream({ type: 'SNAP', zxid: db.lastZxid, db }, { nodesPerSlice: 5 });
-    expect(db.tree.capture).not.toBeNull();
-    expect(() => new SnapshotEncoder(db)).toThrow('a snapshot of this tree is already being taken');
+    expect(db.tree.captures).toHaveLength(1);
+    // another snapshot may run beside it (the member's own, another learner's)
+    const other = new SnapshotEncoder(db);
+    expect(db.tree.captures).toHaveLength(2);
+    other.close();
     for await (const _ of stream) break;
-    expect(db.tree.capture).toBeNull();
+    expect(db.tree.captures).toEqual([]);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
     // never read at all
     const unread = new SnapshotStream({ type: 'SNAP', zxid: db.lastZxid, db });
     await unread.return();
-    expect(db.tree.capture).toBeNull();
+    expect(db.tree.captures).toEqual([]);
     await collect(new SnapshotStream({ type: 'SNAP', zxid: db.lastZxid, db }));
-    expect(db.tree.capture).toBeNull();
+    expect(db.tree.captures).toEqual([]);
   });
 
   it('refuses a SNAP whose zxid is not the database\'s, or slices of nothing, without keeping a capture', () => {
     const db = buildDb([{ kind: 'create', pick: 0, data: null, acl: OPEN_ACL_UNSAFE }]);
     expect(() => new SnapshotStream({ type: 'SNAP', zxid: db.lastZxid - 1, db })).toThrow(InvariantViolation);
-    expect(db.tree.capture).toBeNull();
+    expect(db.tree.captures).toEqual([]);
     const snap = { type: 'SNAP' as const, zxid: db.lastZxid, db };
     expect(() => new SnapshotStream(snap, { chunkBytes: 0 })).toThrow('chunkBytes and nodesPerSlice must be at least 1');
     expect(() => new SnapshotStream(snap, { nodesPerSlice: 0 })).toThrow('chunkBytes and nodesPerSlice must be at least 1');
-    expect(db.tree.capture).toBeNull();
+    expect(db.tree.captures).toEqual([]);
   });
 
   it('starts with ZooKeeper\'s SNAP record', async () => {
@@ -962,7 +972,7 @@ describe('sender ids', () => {
         const d = leaderSide();
         const out = d.push(concat([encodeLearnerInfo({ type: sid === 4 ? 'OBSERVERINFO' : 'FOLLOWERINFO', acceptedEpoch: epoch }, { myid: sid, fingerprint: FINGERPRINT }), encodeQuorumPacket({ type: 'ACK', zxid: 1 })]));
         expect(out.map((m) => m.from)).toEqual([sid, sid]);
-        expect(new QuorumDecoder({ sender: 'leader', leader: sid }).push(encodeQuorumPacket({ type: 'UPTODATE' }))).toEqual([{ from: sid, packet: { type: 'UPTODATE' } }]);
+        expect(new QuorumDecoder({ sender: 'leader', leader: sid }).push(encodeQuorumPacket({ type: 'UPTODATE', zxid: 9 }))).toEqual([{ from: sid, packet: { type: 'UPTODATE', zxid: 9 } }]);
       }),
     );
   });

@@ -27,6 +27,12 @@ export const PAYLOAD_FORMAT = 1;
 /** The largest packet accepted by default: jute.maxbuffer plus as much again, as ZooKeeper allows its peers. */
 export const DEFAULT_MAX_QUORUM_PACKET = 2 * DEFAULT_JUTE_MAXBUFFER;
 
+/** NEWLEADER's data: this format number, then the session key as a buffer. */
+const SESSION_KEY_FORMAT = 1;
+/** The sizes of a session key NEWLEADER may carry (src/core/sessions.ts refuses shorter keys). */
+const MIN_SESSION_KEY = 16;
+const MAX_SESSION_KEY = 1024;
+
 /** serverid, protocolVersion, configVersion (ZooKeeper's), fingerprint, payload format (ours) */
 const LEARNER_INFO_BYTES = 8 + 4 + 8 + 8 + 4;
 const TOUCH_BYTES = 12;
@@ -81,9 +87,12 @@ export function encodeQuorumPacket(p: PlainPacket): Uint8Array {
     case 'TRUNC':
       return encodeRecord(PacketType.TRUNC, p.zxid, null);
     case 'NEWLEADER':
-      return encodeRecord(PacketType.NEWLEADER, makeZxid(p.epoch, 0), null);
+      return encodeRecord(PacketType.NEWLEADER, makeZxid(p.epoch, 0), (w) => {
+        w.writeInt(SESSION_KEY_FORMAT);
+        w.writeBuffer(p.sessionKey);
+      });
     case 'UPTODATE':
-      return encodeRecord(PacketType.UPTODATE, NO_ZXID, null);
+      return encodeRecord(PacketType.UPTODATE, p.zxid, null);
     case 'PROPOSAL':
       return encodeRecord(PacketType.PROPOSAL, p.txn.hdr.zxid, (w) => writeTxn(w, p.txn));
     case 'ACK':
@@ -345,12 +354,25 @@ function decodeFromLeader(f: Fields): QuorumPacket {
       return { type: 'DIFF', zxid: f.noAuth().noData().zxid() };
     case PacketType.TRUNC:
       return { type: 'TRUNC', zxid: f.noAuth().noData().zxid() };
-    case PacketType.NEWLEADER:
-      // ZooKeeper sends its configuration as data here; there is none to act on
-      return { type: 'NEWLEADER', epoch: f.noAuth().epoch() };
+    case PacketType.NEWLEADER: {
+      // ZooKeeper sends its configuration as data here; ours carries the ensemble's session key
+      const epoch = f.noAuth().epoch();
+      const r = f.atLeast(8, 'the session key');
+      const sessionKey = jute('NEWLEADER', () => {
+        const format = r.readInt();
+        if (format !== SESSION_KEY_FORMAT) fail('garbage', `NEWLEADER data in format ${format}, not a session key (format ${SESSION_KEY_FORMAT})`);
+        const key = r.readBuffer();
+        r.expectEnd('NEWLEADER');
+        return key;
+      });
+      if (sessionKey === null || sessionKey.length < MIN_SESSION_KEY || sessionKey.length > MAX_SESSION_KEY) {
+        fail('garbage', `NEWLEADER carries a session key of ${sessionKey?.length ?? 0} bytes; ${MIN_SESSION_KEY} to ${MAX_SESSION_KEY} expected`);
+      }
+      return { type: 'NEWLEADER', epoch, sessionKey };
+    }
     case PacketType.UPTODATE:
-      f.noAuth().noData();
-      return { type: 'UPTODATE' };
+      // ZooKeeper's UPTODATE has no zxid; ours carries the leader's commit point
+      return { type: 'UPTODATE', zxid: f.noAuth().noData().zxid() };
     case PacketType.PROPOSAL:
       return decodeTxnPacket(f, 'PROPOSAL');
     case PacketType.INFORM:
