@@ -40,6 +40,9 @@
 // afterwards). The caller appends nothing to the log until the install has
 // settled: a record above zxid made durable before the snapshot would, after
 // a crash, follow the old snapshot. An append during the install fails it.
+// Nor does the caller write a snapshot of its own meanwhile (it waits for
+// one in progress first): finished after step 4, it would be an older
+// snapshot of the replaced history.
 
 import type { Database } from '../core/database.js';
 import { invariant } from '../core/invariant.js';
