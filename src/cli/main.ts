@@ -12,6 +12,7 @@
 
 import { ConfigError, loadConfig } from '../server/config.js';
 import { createLogger } from '../server/log.js';
+import { MemberServer } from '../server/member-server.js';
 import { ZkServer } from '../server/server.js';
 import { StorageError } from '../server/storage/errors.js';
 import { describeRepair, repairLog } from '../server/storage/repair.js';
@@ -34,20 +35,23 @@ async function startForeground(args: string[]): Promise<number> {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
-  let server: ZkServer;
+  let server: ZkServer | MemberServer;
   try {
     const { config } = loadConfig(args[0], { logger: log.child('config') });
-    if (config.mode !== 'standalone') {
-      log.error(`${config.source ?? 'the configuration'} describes an ensemble of ${config.servers.length} servers; this build runs standalone servers only`);
-      return 1;
+    const where = `data in ${config.dataDir}` + (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '');
+    if (config.mode === 'standalone') {
+      server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
+      const { host, port } = server.address();
+      log.info(`started verikeeper ${packageVersion()} standalone on ${host}:${port}, ${where}, zxid 0x${server.db.lastZxid.toString(16)}`);
+    } else {
+      server = await MemberServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
+      const { host, port } = server.address();
+      const me = config.servers.find((s) => s.id === config.myid)!;
+      log.info(
+        `started verikeeper ${packageVersion()} member ${config.myid} of ${config.servers.length} on ${host}:${port} ` +
+          `(quorum port ${me.quorumPort}, election port ${me.electionPort}${me.type === 'observer' ? ', observer' : ''}), ${where}`,
+      );
     }
-    server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
-    const { host, port } = server.address();
-    log.info(
-      `started verikeeper ${packageVersion()} standalone on ${host}:${port}, data in ${config.dataDir}` +
-        (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '') +
-        `, zxid 0x${server.core.db.lastZxid.toString(16)}`,
-    );
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StorageError) {
       log.error(e.message);

@@ -41,6 +41,8 @@ export class LogPipeline {
   private sinceSnapshot = 0;
   private snapshotAt: number;
   private snapshotting: Promise<void> | null = null;
+  /** no snapshot of its own is started while set (a leader's snapshot is being installed) */
+  holdSnapshots = false;
   failed = false;
 
   constructor(
@@ -80,7 +82,7 @@ export class LogPipeline {
       const zxid = await this.txnLog.flush();
       if (this.failed) return;
       this.opts.durable(zxid);
-      if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) void this.takeSnapshot();
+      if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null && !this.holdSnapshots) void this.takeSnapshot();
     } catch (e) {
       this.fail(`cannot write the transaction log, nothing more is acknowledged: ${(e as Error).message}`);
     }
@@ -137,6 +139,11 @@ export class LogPipeline {
     })();
     this.snapshotting = run;
     return run;
+  }
+
+  /** Resolves once no snapshot of its own is being written. */
+  async snapshotDone(): Promise<void> {
+    while (this.snapshotting) await this.snapshotting;
   }
 
   /** Waits for a snapshot in progress, makes what was appended durable (unless failed) and closes the log. */

@@ -35,9 +35,9 @@
 // history's records above its zxid, which recovery cannot tell from records
 // logged after an install and would hand to the member as its own.
 //
-// The database is captured when installLeaderSnapshot is called, before the
-// member's next input changes it (the encoder keeps what the tree changes
-// afterwards). The caller appends nothing to the log until the install has
+// The database is captured when installLeaderSnapshot is called, or earlier
+// by captureLeaderSnapshot, before the member's next input changes it (the
+// encoder keeps what the tree changes afterwards). The caller appends nothing to the log until the install has
 // settled: a record above zxid made durable before the snapshot would, after
 // a crash, follow the old snapshot. An append during the install fails it.
 // Nor does the caller write a snapshot of its own meanwhile (it waits for
@@ -56,15 +56,31 @@ import { writeSnapshot } from './storage/snapshot.js';
 import type { TxnLog } from './storage/txnlog.js';
 
 /**
+ * Captures the leader's database for an install to come (a caller whose
+ * install waits behind other storage work captures it when the SNAP is
+ * taken): the encoder keeps the database as it is now.
+ */
+export function captureLeaderSnapshot(db: Database, zxid: number): SnapshotEncoder {
+  invariant(db.lastZxid === zxid, () => `the leader's snapshot is named ${zxidHex(zxid)} but its database is at ${zxidHex(db.lastZxid)}`);
+  return new SnapshotEncoder(db);
+}
+
+/**
  * Replaces the member's state on disk with `db`, its leader's database at
  * `zxid`, in the order the file header explains; resolves with the
  * snapshot's path once everything is durable (then `durable(zxid)` may be
  * reported to the member).
  */
-export async function installLeaderSnapshot(dataDir: string, txnLog: TxnLog, db: Database, zxid: number, logger: Logger): Promise<string> {
-  invariant(db.lastZxid === zxid, () => `the leader's snapshot is named ${zxidHex(zxid)} but its database is at ${zxidHex(db.lastZxid)}`);
-  // made before the first await: the database as it is now, whatever the member applies next
-  const encoder = new SnapshotEncoder(db);
+export async function installLeaderSnapshot(
+  dataDir: string,
+  txnLog: TxnLog,
+  source: Database | SnapshotEncoder,
+  zxid: number,
+  logger: Logger,
+): Promise<string> {
+  // the database as it is now (or as the caller captured it), whatever the member applies next
+  const encoder = source instanceof SnapshotEncoder ? source : captureLeaderSnapshot(source, zxid);
+  invariant(encoder.zxid === zxid, () => `the leader's snapshot is named ${zxidHex(zxid)} but holds ${zxidHex(encoder.zxid)}`);
   const appends = txnLog.stats.appends;
   try {
     const vdir = versionDir(dataDir);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/server/log.js';
 import { StorageError } from '../../src/server/storage/errors.js';
-import { SESSION_KEY_FILE, loadSessionKey } from '../../src/server/storage/sessionkey.js';
+import { SESSION_KEY_FILE, loadSessionKey, storeSessionKey } from '../../src/server/storage/sessionkey.js';
 import { useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -54,5 +54,18 @@ describe('session key file', () => {
       expect((err as Error).message).toMatch(/does not hold a session key/);
       expect(await fsp.readFile(file, 'utf8')).toBe(text);
     }
+  });
+
+  it('keeps the ensemble\'s key in place of its own, owner-only, and refuses one too short', async () => {
+    const dir = await tempDir();
+    const own = await loadSessionKey(dir);
+    const ensemble = new Uint8Array(32).fill(0xab);
+    await storeSessionKey(dir, ensemble);
+    expect(await loadSessionKey(dir)).toEqual(ensemble);
+    expect(Buffer.from(own).equals(Buffer.from(ensemble))).toBe(false);
+    expect((await fsp.stat(path.join(dir, SESSION_KEY_FILE))).mode & 0o777).toBe(0o600);
+    expect((await fsp.readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    await expect(storeSessionKey(dir, new Uint8Array(8))).rejects.toThrow(/too short/);
+    expect(await loadSessionKey(dir)).toEqual(ensemble);
   });
 });

@@ -1,0 +1,303 @@
+// An ensemble member: the Member core (src/core/zab) driven by real time,
+// real disks and real TCP. Storage is opened and recovered first (the
+// committed database, the log beyond it, the epoch files); then the member
+// listens on its election and quorum ports and its client port, and looks
+// for a leader. Clients are refused until it is synchronised.
+//
+// The driver carries out the core's effects in order. Those that change the
+// disk go through one queue: an append waits behind a truncation, a
+// snapshot install or a file write asked for before it; durability comes
+// back to the core as `durable`, `epochDurable` once the disk says so.
+
+import type { Database } from '../core/database.js';
+import type { Frontend } from '../core/frontend.js';
+import { sessionIdBase } from '../core/sessions.js';
+import type { EpochFile, MemberEffect } from '../core/zab/effects.js';
+import { Member, type MemberConfig } from '../core/zab/member.js';
+import type { Notification, QuorumPacket, ServerId } from '../core/zab/messages.js';
+import { QuorumVerifier } from '../core/zab/quorum.js';
+import { zxidHex } from '../core/zxid.js';
+import type { ServerConfig } from './config.js';
+import type { FourLetterSource } from './fourletter-context.js';
+import type { ServerMode } from './fourletter.js';
+import { recoverMember } from './member-recovery.js';
+import { peerCheck } from './peer-codec.js';
+import { PeerTransport, type PeerHandler } from './peer-transport.js';
+import { ServerShell, coreSettings, openStorage, type ShellOptions } from './server-shell.js';
+import { captureLeaderSnapshot, installLeaderSnapshot } from './snapshot-install.js';
+import type { DirLock } from './storage/dirlock.js';
+import type { EpochFiles } from './storage/epochs.js';
+import { loadSessionKey, storeSessionKey } from './storage/sessionkey.js';
+import type { TxnLog } from './storage/txnlog.js';
+
+export type MemberServerOptions = ShellOptions<MemberServer>;
+
+/** How often the driver gives the core the time: often enough for election timers. */
+const TICK_MS = 20;
+
+export class MemberServer extends ServerShell implements PeerHandler {
+  readonly transport: PeerTransport;
+  private ticker: NodeJS.Timeout | null = null;
+  /** storage effects waiting behind a truncation, an install or a file write */
+  private readonly storageQueue: Array<() => Promise<void> | void> = [];
+  private storageBusy = false;
+  private lastRole = '';
+  private electionStarted: number;
+  private ticks = 0;
+
+  private constructor(
+    config: ServerConfig,
+    readonly member: Member,
+    txnLog: TxnLog,
+    private readonly epochs: EpochFiles,
+    locks: DirLock[],
+    options: MemberServerOptions,
+  ) {
+    super(config, txnLog, locks, options, options.fourLetterWord ? (chunk, conn) => options.fourLetterWord!(chunk, this, conn) : null);
+    this.electionStarted = this.startedAt;
+    const members = config.servers.map((s) => ({ id: s.id, observer: s.type === 'observer' }));
+    this.transport = new PeerTransport({
+      myid: config.myid!,
+      servers: config.servers,
+      check: peerCheck(config.myid!, members),
+      logger: this.log.child('peers'),
+      handler: this,
+      connectTimeoutMs: Math.max(1000, config.tickTime * config.initLimit),
+      maxPacketBytes: 2 * config.juteMaxBuffer + 1024,
+    });
+  }
+
+  /** Recovers the member's storage, listens on its ports and looks for a leader. */
+  static async start(config: ServerConfig, options: MemberServerOptions): Promise<MemberServer> {
+    const log = options.logger;
+    if (config.mode !== 'quorum' || config.myid === null) throw new Error('an ensemble member needs server.N lines and a myid');
+    const { locks, txnLog } = await openStorage(config, log, options.preAllocSize);
+    let server: MemberServer;
+    try {
+      const sessionKey = await loadSessionKey(config.dataDir, log);
+      const recovered = await recoverMember(config.dataDir, txnLog, log);
+      const now = (options.clock ?? Date.now)();
+      const voters = config.servers.filter((s) => s.type !== 'observer').map((s) => s.id);
+      const observers = config.servers.filter((s) => s.type === 'observer').map((s) => s.id);
+      const memberConfig: MemberConfig = {
+        myid: config.myid,
+        quorum: new QuorumVerifier(voters, observers),
+        tickTime: config.tickTime,
+        initLimit: config.initLimit,
+        syncLimit: config.syncLimit,
+        finalizeWait: Math.min(200, Math.max(20, Math.floor(config.tickTime / 4))),
+        minNotificationInterval: Math.min(200, config.tickTime),
+        maxNotificationInterval: 60000,
+        commitLogCount: config.commitLogCount,
+        ...coreSettings(config, sessionKey),
+      };
+      const member = new Member(memberConfig, recovered, sessionIdBase(config.myid, now), now);
+      server = new MemberServer(config, member, txnLog, recovered.epochs, locks, options);
+    } catch (e) {
+      await txnLog.close();
+      for (const l of locks) await l.release();
+      throw e;
+    }
+    try {
+      await server.transport.listen();
+      await server.port.listen();
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+    server.step((m) => m.start(server.clock()));
+    server.ticker = setInterval(() => server.tick(), TICK_MS);
+    server.startPurge();
+    return server;
+  }
+
+  private tick(): void {
+    if (this.failed) return;
+    this.step((m) => m.tick(this.clock()));
+    this.port.flushOutput();
+    // the lock is checked about once a second
+    if (++this.ticks % 50 === 0) this.checkLocks();
+  }
+
+  // ------------------------------------------------------------ FourLetterSource
+
+  get db(): Database {
+    return this.member.db;
+  }
+
+  get frontend(): Frontend {
+    return this.member.frontend;
+  }
+
+  get expiries(): FourLetterSource['expiries'] {
+    const tracker = this.member.role && 'sessionTracker' in this.member.role ? this.member.role.sessionTracker : null;
+    const size = tracker ? tracker.size : this.member.db.sessions.size;
+    return {
+      size,
+      entries: () => (tracker ? tracker.sessions.values() : []),
+      expiresAt: (id) => tracker?.get(id)?.expiresAt,
+    };
+  }
+
+  role(): ReturnType<FourLetterSource['role']> {
+    const m = this.member;
+    const mode: ServerMode = m.state === 'LEADING' ? 'leader' : m.state === 'OBSERVING' ? 'observer' : 'follower';
+    const serving = m.frontend.serving;
+    const peerState = `${m.state.toLowerCase()} - ${m.phase.toLowerCase()}`;
+    return { serving, mode, peerState };
+  }
+
+  // ------------------------------------------------------------ inputs from the peers
+
+  onVote(from: ServerId, n: Notification): void {
+    this.step((m) => m.receiveVote(from, n, this.clock()));
+  }
+
+  onQuorumConnected(conn: number, peer: ServerId): void {
+    this.step((m) => m.quorumConnected(conn, peer, this.clock()));
+  }
+
+  onQuorumFailed(peer: ServerId): void {
+    this.step((m) => m.quorumFailed(peer, this.clock()));
+  }
+
+  onQuorumClosed(conn: number): void {
+    this.step((m) => m.quorumClosed(conn, this.clock()));
+  }
+
+  onPacket(conn: number, packet: QuorumPacket): void {
+    this.step((m) => m.receive(conn, packet, this.clock()));
+  }
+
+  // ------------------------------------------------------------ effects
+
+  private step(input: (m: Member) => void): void {
+    if (this.failed) return;
+    input(this.member);
+    this.perform();
+  }
+
+  protected perform(): void {
+    if (this.failed) return;
+    for (const e of this.member.ready()) this.carryOut(e);
+  }
+
+  protected durable(zxid: number): void {
+    this.step((m) => m.durable(zxid, this.clock()));
+    this.port.flushOutput();
+  }
+
+  protected async stopDriver(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    await this.transport.close();
+  }
+
+  private carryOut(e: MemberEffect): void {
+    switch (e.kind) {
+      case 'reply':
+      case 'notify':
+      case 'connected':
+      case 'close':
+        this.port.deliver(e);
+        return;
+      case 'persist': {
+        const txn = e.txn;
+        this.storage(() => this.pipeline.append(txn));
+        return;
+      }
+      case 'truncate': {
+        const zxid = e.zxid;
+        this.storage(async () => {
+          await this.pipeline.truncate(zxid);
+          this.log.info(`truncated the log after zxid ${zxidHex(zxid)}, as the leader asked`);
+        });
+        return;
+      }
+      case 'installSnapshot': {
+        const zxid = e.zxid;
+        // captured now: the member applies what follows the SNAP before the disk gets to it
+        const encoder = captureLeaderSnapshot(e.db, zxid);
+        this.pipeline.holdSnapshots = true;
+        this.storage(async () => {
+          try {
+            await this.pipeline.snapshotDone();
+            await installLeaderSnapshot(this.config.dataDir, this.pipeline.txnLog, encoder, zxid, this.log);
+          } finally {
+            encoder.close();
+            this.pipeline.holdSnapshots = false;
+          }
+          this.step((m) => m.durable(zxid, this.clock()));
+        });
+        return;
+      }
+      case 'persistEpoch': {
+        const { file, epoch } = e;
+        this.storage(async () => {
+          const held = await this.epochs.write(file, epoch);
+          this.step((m) => m.epochDurable(file as EpochFile, held, this.clock()));
+        });
+        return;
+      }
+      case 'persistSessionKey': {
+        const key = e.key;
+        this.storage(() => storeSessionKey(this.config.dataDir, key, this.log));
+        return;
+      }
+      case 'sendVote':
+        this.transport.sendVote(e.to, e.n);
+        return;
+      case 'connect':
+        this.transport.connect(e.to);
+        return;
+      case 'send':
+        this.transport.send(e.conn, e.packet);
+        return;
+      case 'disconnect':
+        this.transport.disconnect(e.conn);
+        return;
+      case 'role':
+        this.announce(e.state, e.phase, e.leader, e.epoch);
+        return;
+      case 'deliver':
+      case 'trace':
+        return;
+    }
+  }
+
+  private announce(state: string, phase: string, leader: ServerId | null, epoch: number): void {
+    const now = this.clock();
+    if (state === 'LOOKING') {
+      if (this.lastRole !== 'LOOKING') this.electionStarted = now;
+      this.log.info(`LOOKING: looking for a leader (last logged zxid ${zxidHex(this.member.lastLogged)}, current epoch ${this.member.currentEpoch})`);
+    } else if (phase === 'BROADCAST') {
+      this.log.info(`${state} in epoch ${epoch}${leader !== null && leader !== this.member.myid ? `, leader ${leader}` : ''}: serving clients ${now - this.electionStarted} ms after the election began`);
+    } else {
+      this.log.info(`${state} ${phase.toLowerCase()}${leader !== null && leader !== this.member.myid ? ` with leader ${leader}` : ''}`);
+    }
+    this.lastRole = state;
+  }
+
+  /** Runs a storage step in order: at once when nothing waits, else after what is ahead of it. */
+  private storage(op: () => Promise<void> | void): void {
+    if (!this.storageBusy && this.storageQueue.length === 0) {
+      const r = op();
+      if (r instanceof Promise) this.wait(r);
+      return;
+    }
+    this.storageQueue.push(op);
+  }
+
+  private wait(p: Promise<void>): void {
+    this.storageBusy = true;
+    p.then(
+      () => {
+        this.storageBusy = false;
+        while (!this.storageBusy && this.storageQueue.length > 0 && !this.failed) {
+          const r = this.storageQueue.shift()!();
+          if (r instanceof Promise) this.wait(r);
+        }
+      },
+      (e: Error) => this.fatal(`storage: ${e.message}`),
+    );
+  }
+}
