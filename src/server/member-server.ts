@@ -256,7 +256,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
         this.transport.disconnect(e.conn);
         return;
       case 'role':
-        this.announce(e.state, e.phase, e.leader, e.epoch);
+        this.announce(e.state, e.phase, e.leader, e.epoch, e.sync);
         return;
       case 'deliver':
       case 'trace':
@@ -264,13 +264,14 @@ export class MemberServer extends ServerShell implements PeerHandler {
     }
   }
 
-  private announce(state: string, phase: string, leader: ServerId | null, epoch: number): void {
+  private announce(state: string, phase: string, leader: ServerId | null, epoch: number, sync?: string): void {
     const now = this.clock();
     if (state === 'LOOKING') {
       if (this.lastRole !== 'LOOKING') this.electionStarted = now;
       this.log.info(`LOOKING: looking for a leader (last logged zxid ${zxidHex(this.member.lastLogged)}, current epoch ${this.member.currentEpoch})`);
     } else if (phase === 'BROADCAST') {
-      this.log.info(`${state} in epoch ${epoch}${leader !== null && leader !== this.member.myid ? `, leader ${leader}` : ''}: serving clients ${now - this.electionStarted} ms after the election began`);
+      const with_ = leader !== null && leader !== this.member.myid ? `, leader ${leader}${sync ? `, synchronised by ${sync}` : ''}` : '';
+      this.log.info(`${state} in epoch ${epoch}${with_}: serving clients ${now - this.electionStarted} ms after the election began`);
     } else {
       this.log.info(`${state} ${phase.toLowerCase()}${leader !== null && leader !== this.member.myid ? ` with leader ${leader}` : ''}`);
     }

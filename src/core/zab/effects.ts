@@ -32,7 +32,8 @@ export type PeerEffect =
   /** a committed transaction was applied here (in zxid order) */
   | { kind: 'deliver'; txn: Txn }
   /** the member's role changed */
-  | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number }
+  /** sync: how a learner that now serves was brought up to date */
+  | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number; sync?: 'DIFF' | 'TRUNC' | 'SNAP' }
   /** a step the spec describes happened (see spec/README.md) */
   | { kind: 'trace'; action: string; fields: Record<string, unknown> };
 

@@ -50,8 +50,9 @@ export class LearnerRole implements Role {
   /** proposals logged and not yet acked, oldest first (acked once durable, after NEWLEADER was acked) */
   private readonly toAck: number[] = [];
   private newLeaderAcked = false;
-  /** the synchronisation began (DIFF, TRUNC or SNAP came) */
+  /** the synchronisation began (DIFF, TRUNC or SNAP came), and which */
   private syncStarted = false;
+  private syncMode: 'DIFF' | 'TRUNC' | 'SNAP' | undefined;
   /** clients' session activity since the last PING */
   private readonly touches = new Map<bigint, number>();
   private stopped = false;
@@ -134,6 +135,7 @@ export class LearnerRole implements Role {
       case 'SNAP':
         if (!this.expectSync('SNAP')) return;
         this.syncStarted = true;
+        this.syncMode = 'SNAP';
         this.m.trace('LearnerProcessSnap', { leader: this.leader, zxid: packet.zxid });
         this.m.installSnapshot(packet.db, packet.zxid);
         return;
@@ -201,6 +203,7 @@ export class LearnerRole implements Role {
   private onSyncStart(kind: 'DIFF' | 'TRUNC', zxid: number): void {
     if (!this.expectSync(kind)) return;
     this.syncStarted = true;
+    this.syncMode = kind;
     if (kind === 'TRUNC') {
       this.m.trace('LearnerProcessTrunc', { leader: this.leader, zxid });
       this.m.truncateLog(zxid);
@@ -279,7 +282,7 @@ export class LearnerRole implements Role {
     this.stage = 'BROADCAST';
     this.m.phase = 'BROADCAST';
     this.m.trace('LearnerUpToDate', { leader: this.leader, epoch: this.newEpoch, applied: this.m.db.lastZxid });
-    this.m.announce(this.leader, this.newEpoch);
+    this.m.announce(this.leader, this.newEpoch, this.syncMode);
     this.m.frontend.serve();
   }
 

@@ -306,8 +306,8 @@ export class Member implements WritePath, SessionAuthority {
   }
 
   /** Tells the shell of a role change; `epoch`: the epoch being led or followed, when known. */
-  announce(leader: ServerId | null, epoch = this.currentEpoch): void {
-    this.out.push({ kind: 'role', state: this.state, phase: this.phase, leader, epoch });
+  announce(leader: ServerId | null, epoch = this.currentEpoch, sync?: 'DIFF' | 'TRUNC' | 'SNAP'): void {
+    this.out.push({ kind: 'role', state: this.state, phase: this.phase, leader, epoch, ...(sync ? { sync } : {}) });
   }
 
   // ------------------------------------------------------------ the log
