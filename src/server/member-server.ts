@@ -13,6 +13,7 @@ import type { Database } from '../core/database.js';
 import type { Frontend } from '../core/frontend.js';
 import { sessionIdBase } from '../core/sessions.js';
 import type { EpochFile, MemberEffect } from '../core/zab/effects.js';
+import { LeaderRole } from '../core/zab/leader.js';
 import { Member, type MemberConfig } from '../core/zab/member.js';
 import type { Notification, QuorumPacket, ServerId } from '../core/zab/messages.js';
 import { QuorumVerifier } from '../core/zab/quorum.js';
@@ -130,7 +131,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
   }
 
   get expiries(): FourLetterSource['expiries'] {
-    const tracker = this.member.role && 'sessionTracker' in this.member.role ? this.member.role.sessionTracker : null;
+    const tracker = this.member.role instanceof LeaderRole ? this.member.role.sessionTracker : null;
     const size = tracker ? tracker.size : this.member.db.sessions.size;
     return {
       size,
@@ -144,7 +145,25 @@ export class MemberServer extends ServerShell implements PeerHandler {
     const mode: ServerMode = m.state === 'LEADING' ? 'leader' : m.state === 'OBSERVING' ? 'observer' : 'follower';
     const serving = m.frontend.serving;
     const peerState = `${m.state.toLowerCase()} - ${m.phase.toLowerCase()}`;
-    return { serving, mode, peerState };
+    const r = m.role;
+    if (!(r instanceof LeaderRole)) return { serving, mode, peerState };
+    const n = r.learnerCount;
+    return {
+      serving,
+      mode,
+      peerState,
+      proposalSizes: this.transport.proposalSizes,
+      monitorExtras: [
+        ['learners', n.all],
+        ['synced_followers', n.syncedFollowers],
+        ['synced_non_voting_followers', 0],
+        ['synced_observers', n.syncedObservers],
+        ['pending_syncs', n.pendingSyncs],
+        ['last_proposal_size', this.transport.proposalSizes.last],
+        ['max_proposal_size', this.transport.proposalSizes.max],
+        ['min_proposal_size', this.transport.proposalSizes.min],
+      ],
+    };
   }
 
   // ------------------------------------------------------------ inputs from the peers

@@ -76,6 +76,8 @@ export class PeerTransport {
   private readonly quorum = new Map<number, QuorumLink>();
   private nextConn = 1;
   private closed = false;
+  /** bytes of the proposals sent, as srvr and mntr report them on a leader (-1 before any) */
+  readonly proposalSizes = { last: -1, min: -1, max: -1 };
   private readonly me: QuorumServer;
 
   constructor(private readonly o: PeerTransportOptions) {
@@ -266,9 +268,18 @@ export class PeerTransport {
     } else if (packet.type === 'FOLLOWERINFO' || packet.type === 'OBSERVERINFO') {
       link.queue.push(encodeLearnerInfo(packet, { myid: this.o.myid, fingerprint: this.o.check.fingerprint }));
     } else {
-      link.queue.push(encodeQuorumPacket(packet as PlainPacket));
+      const bytes = encodeQuorumPacket(packet as PlainPacket);
+      if (packet.type === 'PROPOSAL') this.sized(bytes.length);
+      link.queue.push(bytes);
     }
     this.pump(link);
+  }
+
+  private sized(n: number): void {
+    const p = this.proposalSizes;
+    p.last = n;
+    p.min = p.min < 0 ? n : Math.min(p.min, n);
+    p.max = Math.max(p.max, n);
   }
 
   /** Writes the link's queue in order, streaming snapshots with the socket's back-pressure. */

@@ -104,25 +104,27 @@ describe('a three-member ensemble', () => {
     expect(failures).toBeLessThan(acked.length);
   });
 
-  it('brings a restarted member up to date by DIFF, and by SNAP after more transactions than the leader keeps', async () => {
+  it('brings the old leader back as a follower, up to date by DIFF, and by SNAP after more transactions than the leader keeps', async () => {
     const e = await ensemble({ commitLogCount: 40 });
-    const leader = await e.settled();
-    const follower = [1, 2, 3].find((x) => x !== leader)!;
-    const c = await ours(e.member(leader).connectString);
+    const old = await e.settled();
+    const c = await ours(e.connectString);
     await c.create('/catch');
-    await e.member(follower).stop();
-    for (let i = 0; i < 10; i++) await c.create(`/catch/a${i}`);
-    let mark = e.member(follower).logMark();
-    await e.member(follower).launch();
+    await e.member(old).stop();
+    const leader = await e.settled(30000, [old]);
+    const w = await ours(e.member(leader).connectString);
+    for (let i = 0; i < 10; i++) await w.create(`/catch/a${i}`);
+    let mark = e.member(old).logMark();
+    await e.member(old).launch();
     // (ZooKeeper's own log is not collected: against it only the data is checked)
-    if (!reference) await e.member(follower).waitForLog(/synchronised by DIFF/, 20000, mark);
-    await e.member(follower).stop();
-    for (let i = 0; i < 100; i++) await c.create(`/catch/b${i}`);
-    mark = e.member(follower).logMark();
-    await e.member(follower).launch();
-    if (!reference) await e.member(follower).waitForLog(/synchronised by SNAP/, 20000, mark);
+    if (!reference) await e.member(old).waitForLog(/FOLLOWING in epoch \d+, leader \d+, synchronised by DIFF/, 20000, mark);
+    expect((await e.status(old))?.mode).toBe('follower');
+    await e.member(old).stop();
+    for (let i = 0; i < 100; i++) await w.create(`/catch/b${i}`);
+    mark = e.member(old).logMark();
+    await e.member(old).launch();
+    if (!reference) await e.member(old).waitForLog(/synchronised by SNAP/, 20000, mark);
     await e.settled(30000);
-    const r = await ours(e.member(follower).connectString);
+    const r = await ours(e.member(old).connectString);
     await r.sync('/catch');
     expect(await r.getChildren('/catch')).toHaveLength(110);
   });
@@ -199,5 +201,27 @@ describe.skipIf(reference)('members that do not belong', () => {
     expect(await e.settled()).toBeGreaterThan(0);
     const c = await ours(e.connectString);
     await c.create('/still-fine');
+  });
+});
+
+describe('four-letter words of members', () => {
+  it('say who leads and follows, with the leader\'s quorum figures', async () => {
+    const e = await ensemble();
+    const leader = await e.settled();
+    const c = await ours(e.connectString);
+    await c.create('/4lw', new TextEncoder().encode('x'.repeat(100)));
+    const follower = [1, 2, 3].find((x) => x !== leader)!;
+    const srvr = await e.member(leader).fourLetter('srvr');
+    expect(srvr).toMatch(/^Mode: leader$/m);
+    expect(srvr).toMatch(/^Proposal sizes last\/min\/max: \d+\/\d+\/\d+$/m);
+    expect(await e.member(follower).fourLetter('srvr')).toMatch(/^Mode: follower$/m);
+    const mntr = await e.member(leader).fourLetter('mntr');
+    expect(mntr).toMatch(/^zk_server_state\tleader$/m);
+    expect(mntr).toMatch(/^zk_synced_followers\t2$/m);
+    expect(mntr).toMatch(/^zk_learners\t2$/m);
+    expect(await e.member(follower).fourLetter('mntr')).toMatch(/^zk_server_state\tfollower$/m);
+    const conf = await e.member(follower).fourLetter('conf');
+    expect(conf).toMatch(new RegExp(`^serverId=${follower}$`, 'm'));
+    expect(conf).toMatch(/^server\.1=127\.0\.0\.1:\d+:\d+:participant$/m);
   });
 });

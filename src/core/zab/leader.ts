@@ -485,10 +485,19 @@ export class LeaderRole implements Role {
   }
 
   /** What four-letter words report of the leader. */
-  get learnerCount(): { synced: number; all: number } {
-    let synced = 0;
-    for (const h of this.learners.values()) if (h.stage === 'UP' && !h.observer) synced++;
-    return { synced, all: this.learners.size };
+  get learnerCount(): { all: number; syncedFollowers: number; syncedObservers: number; pendingSyncs: number } {
+    let syncedFollowers = 0;
+    let syncedObservers = 0;
+    let pendingSyncs = 0;
+    for (const h of this.learners.values()) {
+      if (h.stage === 'UP') {
+        if (h.observer) syncedObservers++;
+        else syncedFollowers++;
+      } else if (h.forwarding) {
+        pendingSyncs++;
+      }
+    }
+    return { all: this.learners.size, syncedFollowers, syncedObservers, pendingSyncs };
   }
 }
 
