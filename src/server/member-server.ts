@@ -9,6 +9,7 @@
 // snapshot install or a file write asked for before it; durability comes
 // back to the core as `durable`, `epochDurable` once the disk says so.
 
+import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';
 import type { Frontend } from '../core/frontend.js';
 import { sessionIdBase } from '../core/sessions.js';
@@ -28,6 +29,7 @@ import { ServerShell, coreSettings, openStorage, type ShellOptions } from './ser
 import { captureLeaderSnapshot, installLeaderSnapshot } from './snapshot-install.js';
 import type { DirLock } from './storage/dirlock.js';
 import type { EpochFiles } from './storage/epochs.js';
+import { repairMarkPath } from './storage/repair.js';
 import { loadSessionKey, storeSessionKey } from './storage/sessionkey.js';
 import type { TxnLog } from './storage/txnlog.js';
 
@@ -77,6 +79,13 @@ export class MemberServer extends ServerShell implements PeerHandler {
     try {
       const sessionKey = await loadSessionKey(config.dataDir, log);
       const recovered = await recoverMember(config.dataDir, txnLog, log);
+      const repaired = await exists(repairMarkPath(config.dataLogDir));
+      if (repaired) {
+        log.warn(
+          `the log in ${config.dataLogDir} was repaired (${repairMarkPath(config.dataLogDir)}): this member votes in no election ` +
+            `until a leader has synchronised it, since what it lost may have been committed`,
+        );
+      }
       const now = (options.clock ?? Date.now)();
       const voters = config.servers.filter((s) => s.type !== 'observer').map((s) => s.id);
       const observers = config.servers.filter((s) => s.type === 'observer').map((s) => s.id);
@@ -90,6 +99,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
         minNotificationInterval: Math.min(200, config.tickTime),
         maxNotificationInterval: 60000,
         commitLogCount: config.commitLogCount,
+        ...(repaired ? { repaired } : {}),
         ...coreSettings(config, sessionKey),
       };
       const member = new Member(memberConfig, recovered, sessionIdBase(config.myid, now), now);
@@ -277,6 +287,12 @@ export class MemberServer extends ServerShell implements PeerHandler {
       case 'role':
         this.announce(e.state, e.phase, e.leader, e.epoch, e.sync);
         return;
+      case 'repairSettled':
+        this.storage(async () => {
+          await fsp.rm(repairMarkPath(this.config.dataLogDir), { force: true });
+          this.log.info('synchronised by a leader after its log was repaired: this member votes again');
+        });
+        return;
       case 'deliver':
       case 'trace':
         return;
@@ -319,5 +335,14 @@ export class MemberServer extends ServerShell implements PeerHandler {
       },
       (e: Error) => this.fatal(`storage: ${e.message}`),
     );
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
   }
 }

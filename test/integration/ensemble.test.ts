@@ -225,3 +225,59 @@ describe('four-letter words of members', () => {
     expect(conf).toMatch(/^server\.1=127\.0\.0\.1:\d+:\d+:participant$/m);
   });
 });
+
+describe.skipIf(reference)('a member whose log was repaired', () => {
+  it('votes in no election until a leader synchronises it, so what it lost but was committed comes back', async () => {
+    const { readFileSync, writeFileSync, readdirSync, existsSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const { repoRoot } = await import('./server.js');
+    const e = await ensemble();
+    const leader = await e.settled();
+    const [f, g] = [1, 2, 3].filter((x) => x !== leader) as [number, number];
+    // g misses the last writes; the leader and f commit them
+    await e.member(g).stop();
+    const c = await ours(e.member(leader).connectString);
+    await c.create('/r');
+    for (let i = 0; i < 10; i++) await c.create(`/r/n${i}`);
+    await c.close();
+    await e.member(leader).stop();
+    await e.member(f).stop();
+    // f's last record (a committed create) is damaged and repaired away
+    const vdir = path.join(e.member(f).dataDir, 'version-2');
+    const log = readdirSync(vdir).filter((n) => /^log\.[0-9a-f]+$/.test(n)).sort((a, b) => parseInt(a.slice(4), 16) - parseInt(b.slice(4), 16)).pop()!;
+    const file = path.join(vdir, log);
+    const bytes = readFileSync(file);
+    let off = 16;
+    let last = 16;
+    while (off + 16 <= bytes.length) {
+      const length = bytes.readUInt32BE(off + 4);
+      if (length === 0 && bytes.readBigUInt64BE(off + 8) === 0n) break;
+      last = off;
+      off += Math.ceil((16 + length + 8) / 16) * 16;
+    }
+    bytes[last + 20]! ^= 0x01;
+    writeFileSync(file, bytes);
+    const repair = spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'repair-log', e.member(f).dataDir], { encoding: 'utf8' });
+    expect(repair.status, repair.stderr).toBe(0);
+    expect(existsSync(path.join(vdir, 'repaired'))).toBe(true);
+    // f and g alone: g lacks the writes and f lost one; f does not vote, so no leader is made of them
+    const mark = e.member(f).logMark();
+    await e.member(f).begin();
+    await e.member(g).begin();
+    await e.member(f).waitForLog(/votes in no election until a leader has synchronised it/, 10000, mark);
+    for (let i = 0; i < 40; i++) {
+      expect(await e.status(f)).toBeNull();
+      expect(await e.status(g)).toBeNull();
+      await sleep(50);
+    }
+    // the old leader comes back: it and g elect it, and f is synchronised with everything
+    await e.member(leader).launch();
+    await e.settled(30000);
+    await e.member(f).waitForLog(/votes again/, 20000, mark);
+    expect(existsSync(path.join(vdir, 'repaired'))).toBe(false);
+    const r = await ours(e.member(f).connectString);
+    await r.sync('/r');
+    expect((await r.getChildren('/r')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
+  });
+});

@@ -189,12 +189,11 @@ export class TestServer {
     return proc;
   }
 
-  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
-  async launch(timeoutMs = 30000): Promise<void> {
+  /** Starts the process on the current dataDir and port without waiting for it to serve (a member that cannot yet). */
+  async begin(): Promise<{ exited: Promise<Exit> }> {
     if (this.proc !== null) throw new Error('already running');
     if (reference && this.port === 0) this.port = await freePort();
     this.writeConfig();
-    const mark = this.lines.length;
     const proc = this.spawnProcess();
     live.add(proc);
     this.proc = proc;
@@ -205,7 +204,13 @@ export class TestServer {
         resolve({ code, signal });
       });
     });
-    const exited = this.exited;
+    return { exited: this.exited };
+  }
+
+  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
+  async launch(timeoutMs = 30000): Promise<void> {
+    const mark = this.lines.length;
+    const { exited } = await this.begin();
     const deadline = Date.now() + timeoutMs;
     const state: { gone: Exit | null } = { gone: null };
     void exited.then((e) => (state.gone = e));

@@ -31,6 +31,8 @@ export type PeerEffect =
   | { kind: 'installSnapshot'; zxid: number; db: Database }
   /** a committed transaction was applied here (in zxid order) */
   | { kind: 'deliver'; txn: Txn }
+  /** a member whose log was repaired has been synchronised by a leader: it votes again (the shell clears its mark) */
+  | { kind: 'repairSettled' }
   /** the member's role changed */
   /** sync: how a learner that now serves was brought up to date */
   | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number; sync?: 'DIFF' | 'TRUNC' | 'SNAP' }

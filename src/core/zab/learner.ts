@@ -283,6 +283,7 @@ export class LearnerRole implements Role {
     this.m.phase = 'BROADCAST';
     this.m.trace('LearnerUpToDate', { leader: this.leader, epoch: this.newEpoch, applied: this.m.db.lastZxid });
     this.m.announce(this.leader, this.newEpoch, this.syncMode);
+    this.m.synchronised();
     this.m.frontend.serve();
   }
 

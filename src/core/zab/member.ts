@@ -51,6 +51,13 @@ export interface MemberConfig extends FrontendConfig, PrepOptions {
   containerMaxNeverUsedIntervalMs?: number;
   /** write trace effects */
   trace?: boolean;
+  /**
+   * The member's log was repaired (a damaged tail moved aside): what it
+   * holds may lack transactions that were committed, so it must not vote
+   * on it. It takes part in no election (as an observer does) until a
+   * leader has synchronised it.
+   */
+  repaired?: boolean;
   /** deliberately injected protocol bugs, for proving the checks can fail; never set in production */
   bugs?: ZabBugs;
 }
@@ -143,7 +150,7 @@ export class Member implements WritePath, SessionAuthority {
     this.ids = new SessionTracker(sessionIdBase);
     const electionConfig: ElectionConfig = {
       myid: config.myid,
-      participant: config.quorum.isVoter(config.myid),
+      participant: config.quorum.isVoter(config.myid) && !config.repaired,
       finalizeWait: config.finalizeWait,
       minNotificationInterval: config.minNotificationInterval,
       maxNotificationInterval: config.maxNotificationInterval,
@@ -337,6 +344,15 @@ export class Member implements WritePath, SessionAuthority {
     }
     this.pending.splice(0, n);
     this.replica.caughtUp();
+  }
+
+  /** A leader synchronised this member: if its log was repaired, it votes again from now on. */
+  synchronised(): void {
+    if (!this.config.repaired) return;
+    this.config.repaired = false;
+    this.election.config.participant = this.config.quorum.isVoter(this.myid);
+    this.trace('RepairSettled', {});
+    this.out.push({ kind: 'repairSettled' });
   }
 
   /** Keeps a committed transaction for DIFF, dropping the oldest beyond the window. */
