@@ -153,9 +153,11 @@ export class LearnerRole implements Role {
         return this.onPing();
       case 'REVALIDATE_ANSWER':
         if (this.serving) this.m.frontend.revalidated(packet.sessionId, packet.valid);
+        else this.m.trace('LearnerDiscard', { leader: this.leader, what: 'REVALIDATE answer while not serving' });
         return;
       case 'SYNC':
         if (this.serving) this.m.frontend.synced(packet.sessionId, packet.zxid);
+        else this.m.trace('LearnerDiscard', { leader: this.leader, what: 'SYNC answer while not serving' });
         return;
       default:
         return this.protocolError(`${packet.type} is not a packet a leader sends`);
