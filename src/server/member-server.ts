@@ -5,15 +5,17 @@
 // for a leader. Clients are refused until it is synchronised.
 //
 // The driver carries out the core's effects in order. Those that change the
-// disk go through one queue: an append waits behind a truncation, a
-// snapshot install or a file write asked for before it; durability comes
-// back to the core as `durable`, `epochDurable` once the disk says so.
+// log go through one queue: an append waits behind a truncation, a
+// snapshot install or a key file write asked for before it; durability
+// comes back to the core as `durable` once the disk says so. While an epoch
+// file is being written, every effect after it waits: the packet that
+// depends on the epoch goes out only once it is durable.
 
 import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';
 import type { Frontend } from '../core/frontend.js';
 import { sessionIdBase } from '../core/sessions.js';
-import type { EpochFile, MemberEffect } from '../core/zab/effects.js';
+import type { MemberEffect } from '../core/zab/effects.js';
 import { LeaderRole } from '../core/zab/leader.js';
 import { Member, type MemberConfig } from '../core/zab/member.js';
 import type { Notification, QuorumPacket, ServerId } from '../core/zab/messages.js';
@@ -44,6 +46,8 @@ export class MemberServer extends ServerShell implements PeerHandler {
   /** storage effects waiting behind a truncation, an install or a file write */
   private readonly storageQueue: Array<() => Promise<void> | void> = [];
   private storageBusy = false;
+  /** effects waiting for an epoch file write to be durable (null: none is being written) */
+  private held: MemberEffect[] | null = null;
   private lastRole = '';
   private electionStarted: number;
   private ticks = 0;
@@ -208,7 +212,10 @@ export class MemberServer extends ServerShell implements PeerHandler {
 
   protected perform(): void {
     if (this.failed) return;
-    for (const e of this.member.ready()) this.carryOut(e);
+    for (const e of this.member.ready()) {
+      if (this.held !== null) this.held.push(e);
+      else this.carryOut(e);
+    }
   }
 
   protected durable(zxid: number): void {
@@ -260,11 +267,26 @@ export class MemberServer extends ServerShell implements PeerHandler {
         return;
       }
       case 'persistEpoch': {
-        const { file, epoch } = e;
-        this.storage(async () => {
-          const held = await this.epochs.write(file, epoch);
-          this.step((m) => m.epochDurable(file as EpochFile, held, this.clock()));
-        });
+        // durable before the effects after it (the packet that depends on it) are carried out: they wait
+        const held: MemberEffect[] = [];
+        this.held = held;
+        this.epochs.write(e.file, e.epoch).then(
+          () => {
+            if (this.held !== held) return;
+            this.held = null;
+            for (let i = 0; i < held.length && !this.failed; i++) {
+              this.carryOut(held[i]!);
+              // a later epoch write holds the rest in turn
+              const again = this.held as MemberEffect[] | null;
+              if (again !== null) {
+                again.push(...held.slice(i + 1));
+                return;
+              }
+            }
+            this.port.flushOutput();
+          },
+          (err: Error) => this.fatal(err.message),
+        );
         return;
       }
       case 'persistSessionKey': {

@@ -28,7 +28,6 @@ import { Prep } from '../prep.js';
 import { SessionTracker } from '../sessions.js';
 import { containerBudget, containerCandidates } from '../containers.js';
 import { counterExhausted, makeZxid, zxidHex } from '../zxid.js';
-import type { EpochFile } from './effects.js';
 import { betterVote, type ForwardedRequest, type QuorumPacket, type ServerId } from './messages.js';
 import type { Member, Role } from './member.js';
 
@@ -72,8 +71,6 @@ export class LeaderRole implements Role {
   private readonly newLeaderAcks = new Set<ServerId>();
   /** the epoch this leader leads, once a quorum of voters has connected */
   epoch: number | null = null;
-  private epochAccepted = false;
-  private epochCurrent = false;
   /** the last zxid of the history the leader starts the epoch with */
   private readonly initialHistoryEnd: number;
   private established = false;
@@ -163,7 +160,7 @@ export class LeaderRole implements Role {
     if (this.epoch === null) {
       this.connecting.set(h.peer, acceptedEpoch);
       this.maybeFixEpoch();
-    } else if (this.epochAccepted) {
+    } else {
       this.sendLeaderInfo(h);
     }
   }
@@ -175,21 +172,12 @@ export class LeaderRole implements Role {
     if (!this.m.config.quorum.isQuorum(voters)) return;
     this.epoch = Math.max(...this.connecting.values()) + 1;
     this.m.trace('LeaderFixEpoch', { epoch: this.epoch, from: [...this.connecting.keys()] });
-    this.m.out.push({ kind: 'persistEpoch', file: 'acceptedEpoch', epoch: this.epoch });
-  }
-
-  epochDurable(file: EpochFile, epoch: number, _now: number): void {
-    if (epoch !== this.epoch) return;
-    if (file === 'acceptedEpoch' && !this.epochAccepted) {
-      this.epochAccepted = true;
-      for (const h of this.learners.values()) if (h.stage === 'INFO' && h.acceptedEpoch >= 0) this.sendLeaderInfo(h);
-      // the leader's own epoch ack: its state is what it starts from
-      this.epochAcks.add(this.m.myid);
-      this.maybeEndDiscovery();
-    } else if (file === 'currentEpoch' && !this.epochCurrent) {
-      this.epochCurrent = true;
-      this.maybeSelfAckNewLeader();
-    }
+    // accepted durably before any LEADERINFO names it
+    this.m.setEpoch('acceptedEpoch', this.epoch);
+    for (const h of this.learners.values()) if (h.stage === 'INFO' && h.acceptedEpoch >= 0) this.sendLeaderInfo(h);
+    // the leader's own epoch ack: its state is what it starts from
+    this.epochAcks.add(this.m.myid);
+    this.maybeEndDiscovery();
   }
 
   private sendLeaderInfo(h: LearnerHandle): void {
@@ -222,10 +210,10 @@ export class LeaderRole implements Role {
     this.m.phase = 'SYNCHRONIZATION';
     this.m.announce(this.m.myid, this.fixedEpoch);
     this.m.trace('LeaderEndDiscovery', { epoch: this.epoch, acks: [...this.epochAcks] });
-    // the leader's history is what the epoch starts from: durable first, then the epoch
+    // the leader's history is what the epoch starts from: it was durable before the leader voted; now the epoch
+    invariant(this.m.durableZxid >= this.initialHistoryEnd, 'a leader whose history is not durable ends discovery');
+    this.m.setEpoch('currentEpoch', this.fixedEpoch);
     this.maybeSelfAckNewLeader();
-    if (this.fixedEpoch > this.m.currentEpoch) this.m.out.push({ kind: 'persistEpoch', file: 'currentEpoch', epoch: this.fixedEpoch });
-    else this.epochCurrent = true;
     for (const h of this.learners.values()) {
       if (h.stage === 'EPOCH_ACKED') this.synchronise(h, h.lastZxid);
     }
@@ -300,7 +288,7 @@ export class LeaderRole implements Role {
   /** The leader acks its own NEWLEADER once its history and its currentEpoch are durable. */
   private maybeSelfAckNewLeader(): void {
     const m = this.m;
-    if (this.m.phase === 'DISCOVERY' || !this.epochCurrent || m.durableZxid < this.initialHistoryEnd) return;
+    if (this.m.phase === 'DISCOVERY' || m.currentEpoch !== this.fixedEpoch || m.durableZxid < this.initialHistoryEnd) return;
     if (this.newLeaderAcks.has(m.myid)) return;
     this.newLeaderAcks.add(m.myid);
     m.trace('LeaderSelfAckNewLeader', { epoch: this.epoch });
@@ -345,10 +333,7 @@ export class LeaderRole implements Role {
   }
 
   durable(zxid: number, _now: number): void {
-    if (!this.established) {
-      this.maybeSelfAckNewLeader();
-      return;
-    }
+    if (!this.established) return;
     for (const p of this.proposals) if (p.txn.hdr.zxid <= zxid) p.acks.add(this.m.myid);
     this.tryCommit();
   }

@@ -21,7 +21,6 @@ import { type Id, type Request } from '../../wire/protocol.js';
 import { invariant } from '../invariant.js';
 import type { Txn } from '../txn.js';
 import { epochOf, makeZxid, zxidHex } from '../zxid.js';
-import type { EpochFile } from './effects.js';
 import type { QuorumPacket, ServerId, SessionTouch } from './messages.js';
 import type { Member, Role } from './member.js';
 
@@ -30,11 +29,9 @@ type Stage =
   | 'CONNECTING'
   /** FOLLOWERINFO/OBSERVERINFO sent; waiting for LEADERINFO */
   | 'INFO_SENT'
-  /** LEADERINFO's epoch is being made durable; ACKEPOCH follows */
-  | 'ACCEPTING_EPOCH'
   /** ACKEPOCH sent; the synchronisation stream comes */
   | 'SYNCHRONISING'
-  /** NEWLEADER came: the log, then currentEpoch, are being made durable; the ack follows */
+  /** NEWLEADER came: the log is being made durable; then currentEpoch is written and the ack sent */
   | 'NEWLEADER_PENDING'
   /** NEWLEADER acked; waiting for UPTODATE */
   | 'AWAITING_UPTODATE'
@@ -178,14 +175,9 @@ export class LearnerRole implements Role {
       this.ackEpoch(-1);
       return;
     }
-    this.stage = 'ACCEPTING_EPOCH';
-    this.m.out.push({ kind: 'persistEpoch', file: 'acceptedEpoch', epoch });
-  }
-
-  epochDurable(file: EpochFile, epoch: number, _now: number): void {
-    if (epoch !== this.newEpoch) return;
-    if (file === 'acceptedEpoch' && this.stage === 'ACCEPTING_EPOCH') this.ackEpoch(this.m.currentEpoch);
-    else if (file === 'currentEpoch' && this.stage === 'NEWLEADER_PENDING') this.ackNewLeader();
+    // accepted durably before the ACKEPOCH that promises it
+    this.m.setEpoch('acceptedEpoch', epoch);
+    this.ackEpoch(this.m.currentEpoch);
   }
 
   private ackEpoch(currentEpoch: number): void {
@@ -215,7 +207,7 @@ export class LearnerRole implements Role {
   }
 
   private inSync(): boolean {
-    return this.syncStarted && this.stage !== 'CONNECTING' && this.stage !== 'INFO_SENT' && this.stage !== 'ACCEPTING_EPOCH';
+    return this.syncStarted && this.stage !== 'CONNECTING' && this.stage !== 'INFO_SENT';
   }
 
   private onProposal(txn: Txn): void {
@@ -264,8 +256,8 @@ export class LearnerRole implements Role {
   /** Once everything logged before NEWLEADER is durable: the epoch becomes current (durably), then the ack. */
   private afterNewLeaderLogDurable(): void {
     if (this.stage !== 'NEWLEADER_PENDING' || this.m.durableZxid < this.newLeaderLogEnd) return;
-    if (this.m.currentEpoch >= this.newEpoch) this.ackNewLeader();
-    else this.m.out.push({ kind: 'persistEpoch', file: 'currentEpoch', epoch: this.newEpoch });
+    if (this.m.currentEpoch < this.newEpoch) this.m.setEpoch('currentEpoch', this.newEpoch);
+    this.ackNewLeader();
   }
 
   private ackNewLeader(): void {

@@ -90,7 +90,6 @@ export interface Role extends WritePath, Omit<SessionAuthority, 'newSessionId'> 
   closed(conn: number, now: number): void;
   receive(conn: number, packet: QuorumPacket, now: number): void;
   durable(zxid: number, now: number): void;
-  epochDurable(file: EpochFile, epoch: number, now: number): void;
   /** a committed transaction was applied here */
   applied(txn: Txn): void;
   tick(now: number): void;
@@ -103,7 +102,7 @@ export class Member implements WritePath, SessionAuthority {
   replica: Replica;
   state: PeerState = 'LOOKING';
   phase: ZabPhase = 'ELECTION';
-  /** durable values (the files); the leader or learner waits for epochDurable after asking */
+  /** the epoch files' values (written durably in the step that changes them) */
   acceptedEpoch: number;
   currentEpoch: number;
   /** logged transactions not yet applied, oldest first */
@@ -249,18 +248,6 @@ export class Member implements WritePath, SessionAuthority {
     if (this.electionDeferred && this.durableZxid >= this.lastLogged) this.startElection(now);
   }
 
-  epochDurable(file: EpochFile, epoch: number, now: number): void {
-    this.now = now;
-    if (file === 'acceptedEpoch') this.acceptedEpoch = Math.max(this.acceptedEpoch, epoch);
-    else this.currentEpoch = Math.max(this.currentEpoch, epoch);
-    this.trace('EpochDurable', { file, epoch });
-    if (this.role) this.role.epochDurable(file, epoch, now);
-    else if (file === 'currentEpoch' && this.state === 'LOOKING' && !this.electionDeferred && this.config.quorum.isVoter(this.myid) && epoch > this.election.ownVote.peerEpoch) {
-      // a write begun in the role it left finished: vote with what it now holds
-      this.startElection(now);
-    }
-  }
-
   /** The injected bug: a left leader's proposals are logged when they fit and acked at once. */
   private staleReceive(conn: number, packet: QuorumPacket): void {
     if (packet.type === 'PROPOSAL') {
@@ -269,6 +256,15 @@ export class Member implements WritePath, SessionAuthority {
     } else if (packet.type === 'PING') {
       this.out.push({ kind: 'send', conn, packet: { type: 'PING', touches: [] } });
     }
+  }
+
+  /** Makes an epoch file hold `epoch`: now, and durably before any later effect is carried out. */
+  setEpoch(file: EpochFile, epoch: number): void {
+    invariant(epoch >= this[file], () => `${file} would go back from ${this[file]} to ${epoch}`);
+    this[file] = epoch;
+    invariant(this.currentEpoch <= this.acceptedEpoch, () => `currentEpoch ${this.currentEpoch} above acceptedEpoch ${this.acceptedEpoch}`);
+    this.trace('EpochWritten', { file, epoch });
+    this.out.push({ kind: 'persistEpoch', file, epoch });
   }
 
   // ------------------------------------------------------------ roles
