@@ -36,8 +36,23 @@ export function parseSrvr(answer: string): MemberStatus | null {
 export class TestEnsemble {
   private constructor(readonly members: TestServer[]) {}
 
-  /** Members 1..N (voters first), started together and serving. */
+  /**
+   * Members 1..N (voters first), started together and serving. Ports are
+   * chosen free, then bound by the members: should another process take one
+   * in between (the member says it cannot listen), the ensemble is made
+   * again on other ports.
+   */
   static async start(opts: EnsembleOptions): Promise<TestEnsemble> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestEnsemble.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || !/cannot listen: .*EADDRINUSE/.test(String((e as Error).message))) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: EnsembleOptions): Promise<TestEnsemble> {
     const n = opts.voters + (opts.observers ?? 0);
     const ports: Array<{ client: number; quorum: number; election: number }> = [];
     for (let i = 0; i < n; i++) ports.push({ client: await freePort(), quorum: await freePort(), election: await freePort() });
