@@ -90,27 +90,41 @@ export class LearnerRole implements Role {
 
   // ------------------------------------------------------------ connection
 
-  connected(conn: number, peer: ServerId, now: number): void {
-    if (peer !== this.leader || this.conn !== null || this.stage !== 'CONNECTING') {
+  connected(conn: number, peer: ServerId, _now: number): void {
+    if (peer !== this.leader || this.conn !== null || this.stage !== 'CONNECTING' || this.retryAt !== null) {
       this.m.out.push({ kind: 'disconnect', conn });
       return;
     }
+    // (a connection is not a word from the leader: initLimit counts on from the election)
     this.conn = conn;
-    this.lastHeard = now;
     this.stage = 'INFO_SENT';
     this.m.trace('LearnerConnected', { leader: peer, acceptedEpoch: this.m.acceptedEpoch });
     this.send(this.observer ? { type: 'OBSERVERINFO', acceptedEpoch: this.m.acceptedEpoch } : { type: 'FOLLOWERINFO', acceptedEpoch: this.m.acceptedEpoch });
   }
 
-  failed(peer: ServerId): void {
-    if (peer === this.leader && this.stage === 'CONNECTING') this.giveUp(`cannot connect to leader ${peer}`);
+  /**
+   * The connection to the leader could not be made. The member it elected
+   * may not lead yet (it is still finishing its own election): try again,
+   * until initLimit passes without a word from it (see tick).
+   */
+  failed(peer: ServerId, now: number): void {
+    if (peer === this.leader && this.stage === 'CONNECTING') this.retryLater(now, 'no connection');
   }
 
-  closed(conn: number, _now: number): void {
-    if (conn === this.conn) {
-      this.conn = null;
-      this.giveUp(`the connection to leader ${this.leader} closed`);
-    }
+  closed(conn: number, now: number): void {
+    if (conn !== this.conn) return;
+    this.conn = null;
+    // closed before the leader said anything: it was not leading yet, as above
+    if (this.stage === 'INFO_SENT') this.retryLater(now, 'the connection closed before LEADERINFO');
+    else this.giveUp(`the connection to leader ${this.leader} closed`);
+  }
+
+  private retryAt: number | null = null;
+
+  private retryLater(now: number, why: string): void {
+    this.stage = 'CONNECTING';
+    this.retryAt = now + Math.max(10, Math.floor(this.m.config.tickTime / 10));
+    this.m.trace('LearnerConnectRetry', { leader: this.leader, why });
   }
 
   // ------------------------------------------------------------ packets
@@ -313,7 +327,14 @@ export class LearnerRole implements Role {
   tick(now: number): void {
     const { tickTime, initLimit, syncLimit } = this.m.config;
     const limit = (this.stage === 'BROADCAST' ? syncLimit : initLimit) * tickTime;
-    if (now - this.lastHeard > limit) this.giveUp(`nothing from leader ${this.leader} for ${now - this.lastHeard} ms`);
+    if (now - this.lastHeard > limit) {
+      this.giveUp(`nothing from leader ${this.leader} for ${now - this.lastHeard} ms`);
+      return;
+    }
+    if (this.retryAt !== null && now >= this.retryAt && this.stage === 'CONNECTING') {
+      this.retryAt = null;
+      this.m.out.push({ kind: 'connect', to: this.leader });
+    }
   }
 
   // ------------------------------------------------------------ client requests, to the leader

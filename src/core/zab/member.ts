@@ -220,7 +220,7 @@ export class Member implements WritePath, SessionAuthority {
   /** A learner's connection to its leader could not be made. */
   quorumFailed(peer: ServerId, now: number): void {
     this.now = now;
-    if (this.role instanceof LearnerRole) this.role.failed(peer);
+    if (this.role instanceof LearnerRole) this.role.failed(peer, now);
   }
 
   /** A quorum connection closed (the peer went, or the link broke). */
