@@ -19,6 +19,8 @@ export interface TlcInvocation {
   readonly checkDeadlock: boolean;
   readonly simulate?: { readonly depth: number; readonly seconds: number };
   readonly timeoutSeconds?: number;
+  /** collect action coverage (default true; it slows evaluation down) */
+  readonly coverage?: boolean;
 }
 
 /**
@@ -45,8 +47,7 @@ export function tlcCommandLine(inv: TlcInvocation): string[] {
     '-tool',
     '-workers',
     String(inv.workers),
-    '-coverage',
-    String(inv.simulate ? SIMULATION_COVERAGE_INTERVAL_MINUTES : COVERAGE_INTERVAL_MINUTES),
+    ...(inv.coverage === false ? [] : ['-coverage', String(inv.simulate ? SIMULATION_COVERAGE_INTERVAL_MINUTES : COVERAGE_INTERVAL_MINUTES)]),
     '-metadir',
     inv.metadir,
     '-config',

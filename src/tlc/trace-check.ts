@@ -2,15 +2,19 @@
 // spec? The trace is handed to TLC as a generated module (the TLC the
 // registries serve reads no JSON) that binds the trace spec's constant
 // `TraceLog` to the events, as a sequence of records. The trace spec keeps a
-// cursor over them; each of its steps is the action the current event
+// cursor `l` over them; each of its steps is the action the current event
 // names, constrained by the event's arguments and checked against the
 // post-state it logged, and it fills in what the implementation cannot log.
-// Its invariant `TraceNotFinished` says the cursor has not passed the last
-// event: TLC reporting it violated means some behaviour consumed the whole
-// trace — accepted. TLC finishing without that means none did — rejected;
-// the runner then finds the longest prefix that is accepted (by bisection,
-// rerunning TLC on prefixes), which names the first event the spec could
-// not match and gives the spec's state just before it.
+//
+// One TLC run decides: the generated module wraps the trace spec's next
+// state relation so that TLC prints how many events some behaviour has
+// matched whenever that number grows (a TLC register holds the highest).
+// Every event matched: accepted. Fewer: rejected, and the first event no
+// behaviour matches is the one after the highest count; a second run, over
+// the events before it with the invariant `TraceNotFinished` (its violation
+// is the state once they are consumed), gives the spec's state at that
+// point. (Accepting by a violated invariant would have TLC print the whole
+// behaviour, which costs more than checking it.)
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +29,11 @@ export interface TraceCheckSetup {
   jar: string;
   /** where the trace spec and the modules it extends are */
   specDir: string;
-  /** the trace spec's module name (it declares CONSTANT TraceLog and defines TraceInit, TraceNext, TraceNotFinished) */
+  /**
+   * the trace spec's module name: it declares CONSTANT TraceLog and VARIABLE
+   * l (the next event to match), and defines TraceInit, TraceNext and
+   * TraceNotFinished (l <= Len(TraceLog))
+   */
   traceSpec: string;
   /** more cfg lines: the spec's other constants, bound for this trace */
   cfgLines?: readonly string[];
@@ -45,37 +53,53 @@ export type TraceVerdict =
       /** 1-based index of the first event no behaviour of the spec matches */
       firstUnmatched: number;
       event: TlaJson;
-      /** the spec's state after the longest accepted prefix (TLC's last state of it), when there is one */
+      /** the spec's state once the events before it are consumed, when there are any */
       stateBefore?: Readonly<Record<string, string>>;
     }
   | { kind: 'error'; events: number; seconds: number; tlcRuns: number; message: string };
 
 const INVARIANT = 'TraceNotFinished';
+const MATCHED = 'TRACE-MATCHED';
 
 /** The module TLC runs for `events`. */
 export function traceModule(name: string, traceSpec: string, events: readonly TlaJson[]): string {
   const lines = events.map((e, i) => `    ${tlaLiteral(e, `event ${i + 1}`)}`);
-  return `---- MODULE ${name} ----\nEXTENDS ${traceSpec}\nTheTrace == <<\n${lines.join(',\n')}\n>>\n====\n`;
+  return [
+    `---- MODULE ${name} ----`,
+    `EXTENDS ${traceSpec}, TLC`,
+    `TheTrace == <<\n${lines.join(',\n')}\n>>`,
+    '\\* register 1: the most events a behaviour has matched so far, printed as it grows',
+    'CheckedInit == TraceInit /\\ TLCSet(1, 0)',
+    'CheckedNext ==',
+    '    /\\ TraceNext',
+    `    /\\ IF l' - 1 > TLCGet(1) THEN TLCSet(1, l' - 1) /\\ PrintT(<<"${MATCHED}", l' - 1>>) ELSE TRUE`,
+    '====',
+    '',
+  ].join('\n');
 }
 
-export function traceCfg(extra: readonly string[] = []): string {
-  return ['CONSTANT TraceLog <- TheTrace', ...extra, 'INIT TraceInit', 'NEXT TraceNext', `INVARIANT ${INVARIANT}`, ''].join('\n');
+export function traceCfg(mode: 'progress' | 'state', extra: readonly string[] = []): string {
+  return [
+    'CONSTANT TraceLog <- TheTrace',
+    ...extra,
+    ...(mode === 'progress' ? ['INIT CheckedInit', 'NEXT CheckedNext'] : ['INIT TraceInit', 'NEXT TraceNext', `INVARIANT ${INVARIANT}`]),
+    '',
+  ].join('\n');
 }
 
 interface Attempt {
-  outcome: 'accepted' | 'rejected' | 'error';
   report: TlcReport;
-  message?: string;
+  output: string;
 }
 
 let runs = 0;
 
-async function attempt(setup: TraceCheckSetup, events: readonly TlaJson[]): Promise<Attempt> {
+async function attempt(setup: TraceCheckSetup, events: readonly TlaJson[], mode: 'progress' | 'state'): Promise<Attempt> {
   const dir = mkdtempSync(path.join(setup.workDir, 'trace-'));
   try {
     const name = `TraceRun${++runs}`;
     writeFileSync(path.join(dir, `${name}.tla`), traceModule(name, setup.traceSpec, events));
-    writeFileSync(path.join(dir, `${name}.cfg`), traceCfg(setup.cfgLines));
+    writeFileSync(path.join(dir, `${name}.cfg`), traceCfg(mode, setup.cfgLines));
     const run = await runTlc({
       java: setup.java,
       // the generated module finds the trace spec and what it extends through TLA-Library
@@ -87,20 +111,24 @@ async function attempt(setup: TraceCheckSetup, events: readonly TlaJson[]): Prom
       metadir: path.join(dir, 'states'),
       workers: 1,
       checkDeadlock: false,
+      coverage: false,
       ...(setup.timeoutSeconds !== undefined ? { timeoutSeconds: setup.timeoutSeconds } : {}),
     });
     const report = parseTlcOutput(run.output, {
       exitCode: run.exitCode,
       ...(run.timedOutAfterSeconds !== undefined ? { timedOutAfterSeconds: run.timedOutAfterSeconds } : {}),
     });
-    const r = report.result;
-    if (r.kind === 'invariant' && r.name === INVARIANT) return { outcome: 'accepted', report };
-    if (r.kind === 'pass') return { outcome: 'rejected', report };
-    const message = 'message' in r ? r.message : r.kind === 'invariant' ? `invariant ${r.name} violated` : r.kind;
-    return { outcome: 'error', report, message: `TLC: ${message}` };
+    return { report, output: run.output };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The most events a behaviour matched, as the progress run printed it. */
+export function matchedEvents(output: string): number {
+  let most = 0;
+  for (const m of output.matchAll(new RegExp(`<<"${MATCHED}", (\\d+)>>`, 'g'))) most = Math.max(most, Number(m[1]));
+  return most;
 }
 
 /** The last state of an accepting run's counterexample (the state when the prefix is consumed). */
@@ -112,43 +140,38 @@ function lastState(trace: readonly TraceStep[]): Readonly<Record<string, string>
   return undefined;
 }
 
-/** Checks one trace; a rejection names the first event the spec cannot match. */
+function failure(report: TlcReport): string | null {
+  const r = report.result;
+  if (r.kind === 'pass' || (r.kind === 'invariant' && r.name === INVARIANT)) return null;
+  const message = 'message' in r ? r.message : r.kind === 'invariant' ? `invariant ${r.name} violated` : r.kind;
+  return `TLC: ${message}`;
+}
+
+/** Checks one trace; a rejection names the first event the spec cannot match and the state before it. */
 export async function checkTrace(setup: TraceCheckSetup, events: readonly TlaJson[]): Promise<TraceVerdict> {
   mkdirSync(setup.workDir, { recursive: true });
   const started = process.hrtime.bigint();
   const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
-  let tlcRuns = 1;
-  const whole = await attempt(setup, events);
-  if (whole.outcome === 'accepted') return { kind: 'accepted', events: events.length, seconds: seconds(), tlcRuns };
-  if (whole.outcome === 'error') return { kind: 'error', events: events.length, seconds: seconds(), tlcRuns, message: whole.message! };
-  // the longest accepted prefix: lo is accepted (0, the empty trace, always is), hi is not
-  let lo = 0;
-  let hi = events.length;
+  const whole = await attempt(setup, events, 'progress');
+  const err = failure(whole.report);
+  if (err !== null) return { kind: 'error', events: events.length, seconds: seconds(), tlcRuns: 1, message: err };
+  const matched = matchedEvents(whole.output);
+  if (matched >= events.length) return { kind: 'accepted', events: events.length, seconds: seconds(), tlcRuns: 1 };
   let state: Readonly<Record<string, string>> | undefined;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
+  let tlcRuns = 1;
+  if (matched > 0) {
     tlcRuns++;
-    const a = await attempt(setup, events.slice(0, mid));
-    if (a.outcome === 'error') return { kind: 'error', events: events.length, seconds: seconds(), tlcRuns, message: a.message! };
-    if (a.outcome === 'accepted') {
-      lo = mid;
-      state = lastState(a.report.trace);
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo > 0 && state === undefined) {
-    tlcRuns++;
-    const a = await attempt(setup, events.slice(0, lo));
-    if (a.outcome === 'accepted') state = lastState(a.report.trace);
+    const prefix = await attempt(setup, events.slice(0, matched), 'state');
+    const r = prefix.report.result;
+    if (r.kind === 'invariant' && r.name === INVARIANT) state = lastState(prefix.report.trace);
   }
   return {
     kind: 'rejected',
     events: events.length,
     seconds: seconds(),
     tlcRuns,
-    firstUnmatched: lo + 1,
-    event: events[lo]!,
+    firstUnmatched: matched + 1,
+    event: events[matched]!,
     ...(state !== undefined ? { stateBefore: state } : {}),
   };
 }
