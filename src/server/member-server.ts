@@ -254,41 +254,31 @@ export class MemberServer extends ServerShell implements PeerHandler {
         // captured now: the member applies what follows the SNAP before the disk gets to it
         const encoder = captureLeaderSnapshot(e.db, zxid);
         this.pipeline.holdSnapshots = true;
-        this.storage(async () => {
-          try {
-            await this.pipeline.snapshotDone();
-            await installLeaderSnapshot(this.config.dataDir, this.pipeline.txnLog, encoder, zxid, this.log);
-          } finally {
-            encoder.close();
-            this.pipeline.holdSnapshots = false;
-          }
-          this.step((m) => m.durable(zxid, this.clock()));
-        });
-        return;
-      }
-      case 'persistEpoch': {
-        // durable before the effects after it (the packet that depends on it) are carried out: they wait
-        const held: MemberEffect[] = [];
-        this.held = held;
-        this.epochs.write(e.file, e.epoch).then(
-          () => {
-            if (this.held !== held) return;
-            this.held = null;
-            for (let i = 0; i < held.length && !this.failed; i++) {
-              this.carryOut(held[i]!);
-              // a later epoch write holds the rest in turn
-              const again = this.held as MemberEffect[] | null;
-              if (again !== null) {
-                again.push(...held.slice(i + 1));
-                return;
+        // the core counts the snapshot durable from this step on (an ack of NEWLEADER may follow at
+        // once): what it asks after this waits until the snapshot is on disk
+        this.holdEffectsUntil(
+          new Promise<void>((resolve, reject) =>
+            this.storage(async () => {
+              try {
+                await this.pipeline.snapshotDone();
+                await installLeaderSnapshot(this.config.dataDir, this.pipeline.txnLog, encoder, zxid, this.log);
+                resolve();
+              } catch (err) {
+                reject(err as Error);
+                throw err;
+              } finally {
+                encoder.close();
+                this.pipeline.holdSnapshots = false;
               }
-            }
-            this.port.flushOutput();
-          },
-          (err: Error) => this.fatal(err.message),
+            }),
+          ),
         );
         return;
       }
+      case 'persistEpoch':
+        // durable before the effects after it (the packet that depends on it) are carried out: they wait
+        this.holdEffectsUntil(this.epochs.write(e.file, e.epoch).then(() => {}));
+        return;
       case 'persistSessionKey': {
         const key = e.key;
         this.storage(() => storeSessionKey(this.config.dataDir, key, this.log));
@@ -316,6 +306,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
         });
         return;
       case 'deliver':
+      case 'step':
       case 'trace':
         return;
     }
@@ -333,6 +324,28 @@ export class MemberServer extends ServerShell implements PeerHandler {
       this.log.info(`${state} ${phase.toLowerCase()}${leader !== null && leader !== this.member.myid ? ` with leader ${leader}` : ''}`);
     }
     this.lastRole = state;
+  }
+
+  /** Holds the effects that come after this one until `done`; then carries them out (a later hold holds the rest in turn). */
+  private holdEffectsUntil(done: Promise<void>): void {
+    const held: MemberEffect[] = [];
+    this.held = held;
+    done.then(
+      () => {
+        if (this.held !== held) return;
+        this.held = null;
+        for (let i = 0; i < held.length && !this.failed; i++) {
+          this.carryOut(held[i]!);
+          const again = this.held as MemberEffect[] | null;
+          if (again !== null) {
+            again.push(...held.slice(i + 1));
+            return;
+          }
+        }
+        this.port.flushOutput();
+      },
+      (err: Error) => this.fatal(err.message),
+    );
   }
 
   /** Runs a storage step in order: at once when nothing waits, else after what is ahead of it. */

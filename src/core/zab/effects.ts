@@ -10,6 +10,7 @@ import type { Database } from '../database.js';
 import type { ClientEffect, PersistEffect } from '../effects.js';
 import type { Txn } from '../txn.js';
 import type { Notification, PeerState, QuorumPacket, ServerId } from './messages.js';
+import type { SpecEvent } from './trace.js';
 
 export type ZabPhase = 'ELECTION' | 'DISCOVERY' | 'SYNCHRONIZATION' | 'BROADCAST';
 
@@ -39,7 +40,9 @@ export type PeerEffect =
   /** the member's role changed */
   /** sync: how a learner that now serves was brought up to date */
   | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number; sync?: 'DIFF' | 'TRUNC' | 'SNAP' }
-  /** a step the spec describes happened (see spec/README.md) */
+  /** a step that an action of spec/Zab.tla describes happened (see spec/README.md) */
+  | { kind: 'step'; event: SpecEvent }
+  /** something else worth a line in a trace: a choice the core made, a packet it dropped */
   | { kind: 'trace'; action: string; fields: Record<string, unknown> };
 
 export type MemberEffect = ClientEffect | PersistEffect | PeerEffect;

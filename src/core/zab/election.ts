@@ -39,6 +39,8 @@ export interface ElectionHost {
   sendVote(to: ServerId, n: Notification): void;
   /** The election is over: follow or lead `vote.leader`. */
   decided(vote: Vote, electionEpoch: number): void;
+  /** the notification timer fired and the vote went out again */
+  resent(): void;
 }
 
 interface Received extends Vote {
@@ -83,6 +85,8 @@ export class Election {
   private finalizeAt: number | null = null;
   private resendAt = 0;
   private resendInterval: number;
+  /** a decision reached on receiving a notification, taken by settle() (a step of its own) */
+  private settling: { vote: Vote; electionEpoch: number } | null = null;
 
   private readonly better: (a: Vote, b: Vote) => boolean;
 
@@ -102,6 +106,7 @@ export class Election {
     this.recvset.clear();
     this.outOfElection.clear();
     this.finalizeAt = null;
+    this.settling = null;
     this.initial = this.config.participant ? self : { leader: NO_ONE, zxid: 0, peerEpoch: 0 };
     this.proposal = this.initial;
     this.resendInterval = this.config.minNotificationInterval;
@@ -125,8 +130,11 @@ export class Election {
    */
   receive(from: ServerId, n: Notification, now: number, self: { state: PeerState; vote: Vote; electionEpoch: number }): void {
     if (!this.looking) {
-      // past the election: tell a looking member whom we follow or lead
-      if (n.state === 'LOOKING') this.host.sendVote(from, this.notification(self.state, self.vote, self.electionEpoch));
+      // past the election: a voter tells a looking member whom it follows or leads (an observer
+      // tells no one; its own notifications of an earlier round are nothing to it)
+      if (n.state === 'LOOKING' && from !== this.config.myid && this.quorum.isVoter(this.config.myid)) {
+        this.host.sendVote(from, this.notification(self.state, self.vote, self.electionEpoch));
+      }
       return;
     }
     if (!this.quorum.isVoter(from)) {
@@ -182,15 +190,24 @@ export class Election {
     if (n.electionEpoch === this.logicalClock) {
       this.recvset.set(from, received);
       if (this.agreeing(this.recvset, received) && this.leaderConfirmed(this.recvset, n.leader, n.electionEpoch)) {
-        this.decide({ leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }, n.electionEpoch);
+        this.outOfElection.set(from, received);
+        this.settling = { vote: { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }, electionEpoch: n.electionEpoch };
         return;
       }
     }
     this.outOfElection.set(from, received);
     if (this.agreeing(this.outOfElection, received) && this.leaderConfirmed(this.outOfElection, n.leader, n.electionEpoch)) {
-      this.logicalClock = n.electionEpoch;
-      this.decide({ leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }, n.electionEpoch);
+      this.settling = { vote: { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }, electionEpoch: n.electionEpoch };
     }
+  }
+
+  /** Decides, if the last notification received settled the election. */
+  settle(): void {
+    const s = this.settling;
+    if (s === null) return;
+    this.settling = null;
+    this.logicalClock = s.electionEpoch;
+    this.decide(s.vote, s.electionEpoch);
   }
 
   /** Whether the voters whose votes in `votes` equal `vote` make a quorum. */
@@ -216,12 +233,14 @@ export class Election {
     if (now >= this.resendAt) {
       this.resendInterval = Math.min(this.resendInterval * 2, this.config.maxNotificationInterval);
       this.sendNotifications(now);
+      this.host.resent();
     }
   }
 
   private decide(vote: Vote, electionEpoch: number): void {
     this.looking = false;
     this.finalizeAt = null;
+    this.settling = null;
     this.recvset.clear();
     this.outOfElection.clear();
     this.host.decided(vote, electionEpoch);

@@ -27,7 +27,7 @@ import { invariant } from '../invariant.js';
 import { Prep } from '../prep.js';
 import { SessionTracker } from '../sessions.js';
 import { containerBudget, containerCandidates } from '../containers.js';
-import { counterExhausted, makeZxid, zxidHex } from '../zxid.js';
+import { counterExhausted, counterOf, epochOf, makeZxid, zxidHex } from '../zxid.js';
 import { betterVote, type ForwardedRequest, type QuorumPacket, type ServerId } from './messages.js';
 import type { Member, Role } from './member.js';
 
@@ -150,7 +150,7 @@ export class LeaderRole implements Role {
     const h = this.learners.get(conn);
     if (!h) return;
     this.learners.delete(conn);
-    this.m.trace('LeaderLearnerGone', { peer: h.peer });
+    this.m.step('ConnectionClosed', { peer: h.peer });
   }
 
   private onInfo(h: LearnerHandle, acceptedEpoch: number): void {
@@ -163,6 +163,7 @@ export class LeaderRole implements Role {
     } else {
       this.sendLeaderInfo(h);
     }
+    this.m.step('LeaderProcessFOLLOWERINFO', { peer: h.peer });
   }
 
   /** Once a quorum of voters has asked to join: the new epoch, beyond every accepted epoch heard of. */
@@ -188,7 +189,13 @@ export class LeaderRole implements Role {
   private onAckEpoch(h: LearnerHandle, currentEpoch: number, lastZxid: number): void {
     if (h.stage !== 'LEADERINFO_SENT') return this.drop(h, 'ACKEPOCH out of turn');
     this.m.trace('LeaderProcessAckEpoch', { peer: h.peer, currentEpoch, lastZxid });
-    if (currentEpoch !== -1) {
+    this.ackEpoch(h, currentEpoch, lastZxid);
+    this.m.step('LeaderProcessACKEPOCH', { peer: h.peer });
+  }
+
+  private ackEpoch(h: LearnerHandle, currentEpoch: number, lastZxid: number): void {
+    // only while the epoch is being established, as ZooKeeper's waitForEpochAck (later, TRUNC cuts it back)
+    if (currentEpoch !== -1 && this.m.phase === 'DISCOVERY') {
       const theirs = { leader: h.peer, zxid: lastZxid, peerEpoch: currentEpoch };
       const ours = { leader: h.peer, zxid: this.m.lastLogged, peerEpoch: this.m.currentEpoch };
       const ahead = this.m.config.bugs?.zxidBeforeEpoch ? theirs.zxid > ours.zxid : betterVote(theirs, ours);
@@ -279,10 +286,11 @@ export class LeaderRole implements Role {
     this.m.trace('LeaderProcessAckNewLeader', { peer: h.peer });
     if (this.established) {
       this.upToDate(h);
-      return;
+    } else {
+      if (!h.observer) this.newLeaderAcks.add(h.peer);
+      this.maybeEstablish();
     }
-    if (!h.observer) this.newLeaderAcks.add(h.peer);
-    this.maybeEstablish();
+    this.m.step('LeaderProcessACKNEWLEADER', { peer: h.peer });
   }
 
   /** The leader acks its own NEWLEADER once its history and its currentEpoch are durable. */
@@ -326,24 +334,28 @@ export class LeaderRole implements Role {
     const m = this.m;
     this.proposals.push({ txn, acks: new Set() });
     m.logTxn(txn);
-    m.trace('LeaderPropose', { zxid: txn.hdr.zxid });
-    // observers get committed transactions (INFORM) once up to date, proposals while synchronising
-    for (const h of this.learners.values()) if (h.forwarding && (!h.observer || h.stage !== 'UP')) this.send(h, { type: 'PROPOSAL', txn });
+    // followers get proposals; observers only committed transactions (INFORM), as in ZooKeeper
+    for (const h of this.learners.values()) if (h.forwarding && !h.observer) this.send(h, { type: 'PROPOSAL', txn });
+    m.step('LeaderProcessRequest', { value: txnValue(txn.hdr.zxid) });
     if (counterExhausted(txn.hdr.zxid)) this.giveUp(`zxid counter of epoch ${this.epoch} exhausted`);
   }
 
-  durable(zxid: number, _now: number): void {
+  /** The leader's own log is durable up to `zxid`: its own ack of each proposal (spec: part of FlushLog). */
+  flushed(zxid: number): void {
     if (!this.established) return;
     for (const p of this.proposals) if (p.txn.hdr.zxid <= zxid) p.acks.add(this.m.myid);
-    this.tryCommit();
+  }
+
+  durable(_zxid: number, _now: number): void {
+    if (this.established) this.tryCommit();
   }
 
   private onAck(h: LearnerHandle, zxid: number): void {
-    if (h.observer) return;
-    const p = this.proposals.find((x) => x.txn.hdr.zxid === zxid);
-    if (!p) return; // committed already, or from before this epoch
-    p.acks.add(h.peer);
+    // an ack of a proposal committed already, or from before this epoch, changes nothing
+    const p = h.observer ? undefined : this.proposals.find((x) => x.txn.hdr.zxid === zxid);
+    p?.acks.add(h.peer);
     this.m.trace('LeaderProcessAck', { peer: h.peer, zxid });
+    this.m.step('LeaderProcessACK', { peer: h.peer });
     this.tryCommit();
   }
 
@@ -359,9 +371,10 @@ export class LeaderRole implements Role {
       m.trace('LeaderCommit', { zxid, acks: [...p.acks] });
       for (const h of this.learners.values()) {
         if (!h.forwarding) continue;
-        this.send(h, h.observer && h.stage === 'UP' ? { type: 'INFORM', txn: p.txn } : { type: 'COMMIT', zxid });
+        this.send(h, h.observer ? { type: 'INFORM', txn: p.txn } : { type: 'COMMIT', zxid });
       }
       m.commitUpTo(zxid);
+      m.step('LeaderCommit');
     }
   }
 
@@ -436,7 +449,8 @@ export class LeaderRole implements Role {
         return this.onAckEpoch(h, packet.currentEpoch, packet.lastZxid);
       case 'ACK':
         if (h.stage === 'SYNCED' && packet.zxid === makeZxid(this.fixedEpoch, 0)) return this.onAckNewLeader(h);
-        if (h.stage === 'NEWLEADER_ACKED' || h.stage === 'UP') return this.onAck(h, packet.zxid);
+        // a follower acks the proposals of the new epoch in its synchronisation once they are durable
+        if (h.stage === 'SYNCED' || h.stage === 'NEWLEADER_ACKED' || h.stage === 'UP') return this.onAck(h, packet.zxid);
         return this.drop(h, `ACK ${zxidHex(packet.zxid)} out of turn`);
       case 'PING':
         if (this.serving) for (const t of packet.touches) this.est.tracker.touch(t.sessionId, now, t.timeout);
@@ -507,3 +521,7 @@ export class LeaderRole implements Role {
   }
 }
 
+/** The value the spec gives a transaction (its LeaderProcessRequest argument): its zxid, which no other transaction has. */
+export function txnValue(zxid: number): string {
+  return `${epochOf(zxid)}.${counterOf(zxid)}`;
+}

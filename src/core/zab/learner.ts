@@ -44,9 +44,10 @@ export class LearnerRole implements Role {
   /** the log must be durable up to here before NEWLEADER is acked */
   private newLeaderLogEnd = 0;
   private lastHeard: number;
-  /** proposals logged and not yet acked, oldest first (acked once durable, after NEWLEADER was acked) */
+  /** proposals of the new epoch logged and not yet acked, oldest first (a follower acks each once it is durable) */
   private readonly toAck: number[] = [];
-  private newLeaderAcked = false;
+  /** packets that came after NEWLEADER, read once it is acked (as ZooKeeper reads on only then) */
+  private readonly afterNewLeader: QuorumPacket[] = [];
   /** the synchronisation began (DIFF, TRUNC or SNAP came), and which */
   private syncStarted = false;
   private syncMode: 'DIFF' | 'TRUNC' | 'SNAP' | undefined;
@@ -100,6 +101,7 @@ export class LearnerRole implements Role {
     this.stage = 'INFO_SENT';
     this.m.trace('LearnerConnected', { leader: peer, acceptedEpoch: this.m.acceptedEpoch });
     this.send(this.observer ? { type: 'OBSERVERINFO', acceptedEpoch: this.m.acceptedEpoch } : { type: 'FOLLOWERINFO', acceptedEpoch: this.m.acceptedEpoch });
+    this.m.step('LearnerConnect', { peer });
   }
 
   /**
@@ -115,8 +117,12 @@ export class LearnerRole implements Role {
     if (conn !== this.conn) return;
     this.conn = null;
     // closed before the leader said anything: it was not leading yet, as above
-    if (this.stage === 'INFO_SENT') this.retryLater(now, 'the connection closed before LEADERINFO');
-    else this.giveUp(`the connection to leader ${this.leader} closed`);
+    if (this.stage === 'INFO_SENT') {
+      this.retryLater(now, 'the connection closed before LEADERINFO');
+      this.m.step('ConnectionClosed', { peer: this.leader });
+    } else {
+      this.giveUp(`the connection to leader ${this.leader} closed`);
+    }
   }
 
   private retryAt: number | null = null;
@@ -135,6 +141,14 @@ export class LearnerRole implements Role {
       return;
     }
     this.lastHeard = now;
+    if (this.stage === 'NEWLEADER_PENDING') {
+      this.afterNewLeader.push(packet);
+      return;
+    }
+    this.process(packet);
+  }
+
+  private process(packet: QuorumPacket): void {
     switch (packet.type) {
       case 'LEADERINFO':
         return this.onLeaderInfo(packet.epoch);
@@ -149,6 +163,7 @@ export class LearnerRole implements Role {
         this.syncMode = 'SNAP';
         this.m.trace('LearnerProcessSnap', { leader: this.leader, zxid: packet.zxid });
         this.m.installSnapshot(packet.db, packet.zxid);
+        this.m.step('LearnerProcessSNAP', { peer: this.leader });
         return;
       case 'PROPOSAL':
         return this.onProposal(packet.txn);
@@ -184,18 +199,23 @@ export class LearnerRole implements Role {
     if (this.stage !== 'INFO_SENT') return this.protocolError('LEADERINFO out of turn');
     this.newEpoch = epoch;
     this.m.trace('LearnerProcessLeaderInfo', { leader: this.leader, epoch, acceptedEpoch: this.m.acceptedEpoch });
-    if (epoch < this.m.acceptedEpoch) return this.giveUp(`leader's epoch ${epoch} is older than the accepted ${this.m.acceptedEpoch}`);
-    if (epoch === this.m.acceptedEpoch) {
-      this.ackEpoch(-1);
+    if (epoch < this.m.acceptedEpoch) {
+      this.m.lookForLeader(this.m.now, `leader's epoch ${epoch} is older than the accepted ${this.m.acceptedEpoch}`, 'LearnerProcessLEADERINFO', this.leader);
       return;
     }
-    // accepted durably before the ACKEPOCH that promises it
-    this.m.setEpoch('acceptedEpoch', epoch);
-    this.ackEpoch(this.m.currentEpoch);
+    if (epoch === this.m.acceptedEpoch) {
+      this.ackEpoch(-1);
+    } else {
+      // accepted durably before the ACKEPOCH that promises it
+      this.m.setEpoch('acceptedEpoch', epoch);
+      this.ackEpoch(this.m.currentEpoch);
+    }
+    this.m.step('LearnerProcessLEADERINFO', { peer: this.leader });
   }
 
   private ackEpoch(currentEpoch: number): void {
     this.stage = 'SYNCHRONISING';
+    this.m.phase = 'SYNCHRONIZATION';
     this.m.trace('LearnerAckEpoch', { leader: this.leader, currentEpoch, lastZxid: this.m.lastLogged });
     this.send({ type: 'ACKEPOCH', currentEpoch, lastZxid: this.m.lastLogged });
   }
@@ -215,8 +235,10 @@ export class LearnerRole implements Role {
     if (kind === 'TRUNC') {
       this.m.trace('LearnerProcessTrunc', { leader: this.leader, zxid });
       this.m.truncateLog(zxid);
+      this.m.step('LearnerProcessTRUNC', { peer: this.leader });
     } else {
       this.m.trace('LearnerProcessDiff', { leader: this.leader, zxid });
+      this.m.step('LearnerProcessDIFF', { peer: this.leader });
     }
   }
 
@@ -234,10 +256,13 @@ export class LearnerRole implements Role {
     if (txn.hdr.zxid <= this.m.lastLogged) return this.protocolError(`proposal ${zxidHex(txn.hdr.zxid)} not after ${zxidHex(this.m.lastLogged)}`);
     this.m.trace('LearnerLogProposal', { leader: this.leader, zxid: txn.hdr.zxid });
     this.m.logTxn(txn);
-    if (!this.observer) {
-      this.toAck.push(txn.hdr.zxid);
-      if (this.m.config.bugs?.ackBeforeFsync && this.newLeaderAcked) this.flushAcks(txn.hdr.zxid);
+    // a follower acks the new epoch's proposals, each once it is durable (those of older epochs in
+    // the synchronisation are acknowledged together, by the ack of NEWLEADER)
+    if (!this.observer && epochOf(txn.hdr.zxid) === this.m.acceptedEpoch) {
+      if (this.m.config.bugs?.ackBeforeFsync) this.send({ type: 'ACK', zxid: txn.hdr.zxid });
+      else this.toAck.push(txn.hdr.zxid);
     }
+    this.m.step('LearnerProcessPROPOSAL', { peer: this.leader });
   }
 
   private onCommit(zxid: number): void {
@@ -245,13 +270,15 @@ export class LearnerRole implements Role {
     if (zxid > this.m.lastLogged) return this.protocolError(`commit of ${zxidHex(zxid)}, which is not logged here`);
     this.m.trace('LearnerCommit', { leader: this.leader, zxid });
     this.m.commitUpTo(zxid);
+    this.m.step('LearnerProcessCOMMIT', { peer: this.leader });
   }
 
   private onInform(txn: Txn): void {
-    if (!this.observer || this.stage !== 'BROADCAST') return this.protocolError('INFORM to a follower or out of turn');
+    if (!this.observer || !this.inSync()) return this.protocolError('INFORM to a follower or out of turn');
     if (txn.hdr.zxid > this.m.lastLogged) this.m.logTxn(txn);
     this.m.trace('ObserverProcessInform', { leader: this.leader, zxid: txn.hdr.zxid });
     this.m.commitUpTo(txn.hdr.zxid);
+    this.m.step('ObserverProcessINFORM', { peer: this.leader });
   }
 
   private onNewLeader(epoch: number, sessionKey: Uint8Array): void {
@@ -264,6 +291,7 @@ export class LearnerRole implements Role {
     }
     this.newLeaderLogEnd = this.m.lastLogged;
     this.m.trace('LearnerProcessNewLeader', { leader: this.leader, epoch, logEnd: this.newLeaderLogEnd });
+    this.m.step('LearnerProcessNEWLEADER', { peer: this.leader });
     this.afterNewLeaderLogDurable();
   }
 
@@ -277,10 +305,14 @@ export class LearnerRole implements Role {
   private ackNewLeader(): void {
     invariant(this.m.durableZxid >= this.newLeaderLogEnd, 'NEWLEADER acked before the synchronised log is durable');
     this.stage = 'AWAITING_UPTODATE';
-    this.newLeaderAcked = true;
     this.m.trace('LearnerAckNewLeader', { leader: this.leader, epoch: this.newEpoch });
     this.send({ type: 'ACK', zxid: makeZxid(this.newEpoch, 0) });
-    this.flushAcks(this.m.durableZxid);
+    this.m.step('LearnerAckNEWLEADER', { peer: this.leader });
+    // what came meanwhile, in order (it may end this role)
+    for (const p of this.afterNewLeader.splice(0)) {
+      if (this.stopped) break;
+      this.process(p);
+    }
   }
 
   private onUpToDate(commitPoint: number): void {
@@ -290,18 +322,18 @@ export class LearnerRole implements Role {
     this.stage = 'BROADCAST';
     this.m.phase = 'BROADCAST';
     this.m.trace('LearnerUpToDate', { leader: this.leader, epoch: this.newEpoch, applied: this.m.db.lastZxid });
+    this.m.step('LearnerProcessUPTODATE', { peer: this.leader });
     this.m.announce(this.leader, this.newEpoch, this.syncMode);
     this.m.synchronised();
     this.m.frontend.serve();
   }
 
-  durable(zxid: number, _now: number): void {
+  durable(_zxid: number, _now: number): void {
     this.afterNewLeaderLogDurable();
-    if (this.newLeaderAcked) this.flushAcks(zxid);
   }
 
-  /** Acks, one by one, every proposal logged up to `upTo` (durable, or written under the injected bug). */
-  private flushAcks(upTo: number): void {
+  /** The log is durable up to `upTo`: a follower acks, one by one, every proposal of the new epoch up to it. */
+  flushed(upTo: number): void {
     let n = 0;
     while (n < this.toAck.length && this.toAck[n]! <= upTo) {
       this.send({ type: 'ACK', zxid: this.toAck[n]! });
@@ -310,10 +342,7 @@ export class LearnerRole implements Role {
     if (n > 0) this.toAck.splice(0, n);
   }
 
-  /** A committed transaction was applied: nothing of it is left to ack. */
-  applied(txn: Txn): void {
-    while (this.toAck.length > 0 && this.toAck[0]! <= txn.hdr.zxid) this.toAck.shift();
-  }
+  applied(_txn: Txn): void {}
 
   private onPing(): void {
     const touches: SessionTouch[] = [];

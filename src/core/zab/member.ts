@@ -31,6 +31,7 @@ import { LeaderRole } from './leader.js';
 import { LearnerRole } from './learner.js';
 import type { Notification, PeerState, QuorumPacket, ServerId, Vote } from './messages.js';
 import type { QuorumVerifier } from './quorum.js';
+import { type SpecAction, type SpecEvent, type SpecPost, specVote, specZxid } from './trace.js';
 
 export interface MemberConfig extends FrontendConfig, PrepOptions {
   myid: ServerId;
@@ -49,7 +50,7 @@ export interface MemberConfig extends FrontendConfig, PrepOptions {
   containerCheckIntervalMs: number;
   containerMaxPerMinute: number;
   containerMaxNeverUsedIntervalMs?: number;
-  /** write trace effects */
+  /** emit trace effects: a `step` for each step an action of spec/Zab.tla describes, and notes */
   trace?: boolean;
   /**
    * The member's log was repaired (a damaged tail moved aside): what it
@@ -90,6 +91,8 @@ export interface Role extends WritePath, Omit<SessionAuthority, 'newSessionId'> 
   closed(conn: number, now: number): void;
   receive(conn: number, packet: QuorumPacket, now: number): void;
   durable(zxid: number, now: number): void;
+  /** the log is durable up to `zxid`: what the spec's FlushLog step sends (a follower's acks) */
+  flushed(zxid: number): void;
   /** a committed transaction was applied here */
   applied(txn: Txn): void;
   tick(now: number): void;
@@ -117,8 +120,17 @@ export class Member implements WritePath, SessionAuthority {
   vote: Vote;
   electionEpoch = 0;
   role: (Role & (LeaderRole | LearnerRole)) | null = null;
-  /** the member left its role with writes not yet durable: it votes once they are */
-  private electionDeferred = false;
+  /**
+   * The member is leaving its role (why), waiting for its log writer to
+   * drain first, as ZooKeeper shuts its sync processor down before it goes
+   * back to the election: the role stays, hears nothing more, and its
+   * writes still become durable (a follower acks them); once they are all
+   * durable the member leaves. (spec: LearnerTimeout, LeaderTimeout need
+   * Drained.)
+   */
+  private leaving: { reason: string; as: SpecAction | null; peer?: ServerId } | null = null;
+  /** quorum connections opened to this member while it was leaving: closed when it leaves */
+  private readonly heldConns: number[] = [];
   /** connections to leaders this member left, still heard (only under the injected acceptStaleProposal bug) */
   readonly staleLeaders = new Set<number>();
   /** session ids made here (their creation goes to the leader) */
@@ -158,6 +170,7 @@ export class Member implements WritePath, SessionAuthority {
     this.election = new Election(electionConfig, config.quorum, {
       sendVote: (to, n) => this.out.push({ kind: 'sendVote', to, n }),
       decided: (vote, electionEpoch) => this.decided(vote, electionEpoch),
+      resent: () => this.step('FLENotificationTimeout'),
     });
     this.vote = { leader: config.myid, zxid: this.lastLogged, peerEpoch: this.currentEpoch };
   }
@@ -188,16 +201,41 @@ export class Member implements WritePath, SessionAuthority {
     if (this.config.trace) this.out.push({ kind: 'trace', action, fields: { server: this.myid, ...fields } });
   }
 
+  /** A step of spec/Zab.tla's `action` just ended here; `args`: its other arguments. */
+  step(action: SpecAction, args: Omit<SpecEvent, 'action' | 'srv' | 'post'> = {}): void {
+    if (this.config.trace) this.out.push({ kind: 'step', event: { action, srv: this.myid, ...args, post: this.post() } });
+  }
+
+  /** This member's variables of the spec, now. */
+  post(): SpecPost {
+    const looking = this.state === 'LOOKING';
+    return {
+      state: this.state,
+      zabState: this.phase,
+      clock: this.election.logicalClock,
+      vote: specVote(looking ? this.election.proposal : this.vote),
+      last: specZxid(this.lastLogged),
+      durable: specZxid(this.durableZxid),
+      committed: specZxid(this.db.lastZxid),
+      accepted: this.acceptedEpoch,
+      current: this.currentEpoch,
+    };
+  }
+
   // ------------------------------------------------------------ inputs
 
-  /** The member starts: it looks for a leader. */
-  start(now: number): void {
+  /**
+   * The member starts: it looks for a leader. `restarted`: it ran before
+   * (spec: Restart); the first start of an ensemble is the spec's Init.
+   */
+  start(now: number, restarted = false): void {
     this.now = now;
-    this.lookForLeader(now, 'started');
+    this.lookForLeader(now, 'started', restarted ? 'Restart' : null);
   }
 
   tick(now: number): void {
     this.now = now;
+    if (this.leaving) return;
     if (this.state === 'LOOKING') this.election.tick(now);
     else this.role?.tick(now);
   }
@@ -205,16 +243,32 @@ export class Member implements WritePath, SessionAuthority {
   /** An election notification from `from` (ourselves included). */
   receiveVote(from: ServerId, n: Notification, now: number): void {
     this.now = now;
-    // not voting yet: the sender repeats its vote
-    if (this.electionDeferred) return;
     this.election.receive(from, n, now, { state: this.state, vote: this.vote, electionEpoch: this.electionEpoch });
+    this.step('FLEReceiveNotification', {
+      peer: from,
+      msg: { ...specVote(n), round: n.electionEpoch, state: n.state },
+    });
+    // a quorum of members past the election named a leader that leads: a step of its own
+    this.election.settle();
   }
 
   /** A quorum connection is up: one we asked for (a learner's to its leader) or one a learner opened to us. */
   quorumConnected(conn: number, peer: ServerId, now: number): void {
     this.now = now;
-    if (this.role) this.role.connected(conn, peer, now);
-    else this.out.push({ kind: 'disconnect', conn });
+    if (this.leaving) {
+      if (this.role instanceof LeaderRole) this.heldConns.push(conn);
+      else this.refuse(conn, peer);
+    } else if (this.role) {
+      this.role.connected(conn, peer, now);
+    } else {
+      this.refuse(conn, peer);
+    }
+  }
+
+  /** Closes a quorum connection `peer` opened to this member, which does not lead. */
+  refuse(conn: number, peer: ServerId): void {
+    this.out.push({ kind: 'disconnect', conn });
+    this.step('RefuseConnection', { peer });
   }
 
   /** A learner's connection to its leader could not be made. */
@@ -233,6 +287,7 @@ export class Member implements WritePath, SessionAuthority {
   receive(conn: number, packet: QuorumPacket, now: number): void {
     this.now = now;
     if (this.staleLeaders.has(conn)) this.staleReceive(conn, packet);
+    else if (this.leaving) return;
     else if (this.role) this.role.receive(conn, packet, now);
     else this.out.push({ kind: 'disconnect', conn });
   }
@@ -243,9 +298,11 @@ export class Member implements WritePath, SessionAuthority {
     invariant(zxid <= this.lastLogged, () => `durable up to ${zxidHex(zxid)}, beyond the last logged ${zxidHex(this.lastLogged)}`);
     if (zxid <= this.durableZxid) return;
     this.durableZxid = zxid;
-    this.trace('LogFlushed', { durableZxid: zxid });
-    this.role?.durable(zxid, now);
-    if (this.electionDeferred && this.durableZxid >= this.lastLogged) this.startElection(now);
+    // a follower's acks of what is now durable go out in this step
+    this.role?.flushed(zxid);
+    this.step('FlushLog');
+    if (this.leaving && this.durableZxid >= this.lastLogged) this.leave(now);
+    else this.role?.durable(zxid, now);
   }
 
   /** The injected bug: a left leader's proposals are logged when they fit and acked at once. */
@@ -269,25 +326,35 @@ export class Member implements WritePath, SessionAuthority {
 
   // ------------------------------------------------------------ roles
 
-  /** Leaves whatever role this member had (closing its connections and clients) and starts an election. */
-  lookForLeader(now: number, reason: string): void {
+  /**
+   * Leaves whatever role this member had (closing its connections and
+   * clients) and starts an election — once its log writer has drained.
+   * `as`: the spec's action this is (default: the role's timeout; null for
+   * the first start).
+   */
+  lookForLeader(now: number, reason: string, as?: SpecAction | null, peer?: ServerId): void {
+    if (this.leaving) return;
+    const action = as !== undefined ? as : this.role instanceof LeaderRole ? 'LeaderTimeout' : this.role ? 'LearnerTimeout' : null;
+    this.leaving = { reason, as: action, ...(peer !== undefined ? { peer } : {}) };
+    if (this.frontend.serving) this.frontend.abandon(`this member lost its leader (${reason})`);
+    // as ZooKeeper drains its log writer before it goes back to the election: the vote is what is durable
+    if (this.durableZxid >= this.lastLogged) this.leave(now);
+  }
+
+  private leave(now: number): void {
+    const { reason, as, peer } = this.leaving!;
+    this.leaving = null;
     if (this.role) {
       this.role.stop(reason);
       this.role = null;
     }
-    if (this.frontend.serving) this.frontend.abandon(`this member lost its leader (${reason})`);
+    for (const conn of this.heldConns.splice(0)) this.out.push({ kind: 'disconnect', conn });
     this.state = 'LOOKING';
     this.phase = 'ELECTION';
     this.announce(null);
     this.trace('GoLooking', { reason, lastLogged: this.lastLogged, currentEpoch: this.currentEpoch });
-    // as ZooKeeper drains its log writer before it goes back to the election: the vote is what is durable
-    if (this.durableZxid < this.lastLogged) this.electionDeferred = true;
-    else this.startElection(now);
-  }
-
-  private startElection(now: number): void {
-    this.electionDeferred = false;
     this.election.start({ leader: this.myid, zxid: this.lastLogged, peerEpoch: this.currentEpoch }, now);
+    if (as) this.step(as, peer !== undefined ? { peer } : {});
   }
 
   private decided(vote: Vote, electionEpoch: number): void {
@@ -299,12 +366,14 @@ export class Member implements WritePath, SessionAuthority {
       this.trace('ElectionDecided', { state: this.state, leader: vote.leader, electionEpoch });
       this.announce(this.myid);
       this.role = new LeaderRole(this, this.now);
+      this.step('FLEDecide');
     } else {
       this.state = this.isObserver ? 'OBSERVING' : 'FOLLOWING';
       this.phase = 'DISCOVERY';
       this.trace('ElectionDecided', { state: this.state, leader: vote.leader, electionEpoch });
       this.announce(vote.leader);
       this.role = new LearnerRole(this, vote.leader, this.now);
+      this.step('FLEDecide');
     }
   }
 
@@ -382,7 +451,8 @@ export class Member implements WritePath, SessionAuthority {
     this.replica.frontend.abandon('this member is synchronising with its leader');
     this.pending = [];
     this.lastLogged = zxid;
-    this.durableZxid = Math.min(this.durableZxid, zxid);
+    // the shell makes the snapshot durable before it carries out any later effect
+    this.durableZxid = zxid;
     this.history.length = 0;
     this.historyBase = zxid;
     this.out.push({ kind: 'installSnapshot', zxid, db });

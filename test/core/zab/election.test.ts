@@ -35,6 +35,7 @@ class Net {
             node.decided = { vote, electionEpoch };
             node.state = vote.leader === id ? 'LEADING' : quorum.isVoter(id) ? 'FOLLOWING' : 'OBSERVING';
           },
+          resent: () => {},
         },
       );
       this.nodes.set(id, node);
@@ -58,6 +59,7 @@ class Net {
         const node = this.nodes.get(to)!;
         const self = node.decided ?? { vote: node.election.proposal, electionEpoch: node.election.logicalClock };
         node.election.receive(from, n, this.now, { state: node.state, vote: self.vote, electionEpoch: self.electionEpoch });
+        node.election.settle();
       }
       this.now += 10;
       for (const node of this.nodes.values()) node.election.tick(this.now);
