@@ -10,6 +10,7 @@ import type { Txn } from '../core/txn.js';
 import type { MemberEffect, ZabPhase } from '../core/zab/effects.js';
 import { Member, type MemberConfig } from '../core/zab/member.js';
 import type { Notification, PeerState, QuorumPacket, ServerId } from '../core/zab/messages.js';
+import { type SpecEvent, specZxid } from '../core/zab/trace.js';
 import type { ConnectRequest, Request } from '../wire/protocol.js';
 import { decodeSnapshot, encodeSnapshot } from '../wire/snapshot-codec.js';
 import { decodeTxn, encodeTxn } from '../wire/txn-codec.js';
@@ -51,6 +52,8 @@ export interface MemberObserver {
   installed(member: ServerId, zxid: number): void;
   /** the member emitted a trace event */
   trace?(member: ServerId, action: string, fields: Record<string, unknown>): void;
+  /** a step of the spec happened at a member (its own, or the world's: Crash) */
+  step?(event: SpecEvent): void;
 }
 
 export class EnsembleMember implements ClientPort, PeerEndpoint {
@@ -77,8 +80,8 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
     return this.member?.frontend.serving ?? false;
   }
 
-  /** Recovers from the disk and starts looking for a leader. */
-  start(): void {
+  /** Recovers from the disk and starts looking for a leader (`restarted`: not the ensemble's first start). */
+  start(restarted = false): void {
     const db = this.disk.snapshot ? decodeSnapshot(this.disk.snapshot) : new Database();
     const log = this.disk.log.durable().filter((t) => t.hdr.zxid > db.lastZxid);
     const now = this.clock.now;
@@ -93,7 +96,7 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
     this.disk.log.onDurable = (count) => {
       if (count > 0) this.step((mm) => mm.durable(this.disk.log.records[count - 1]!.hdr.zxid, this.clock.now));
     };
-    this.step((mm) => mm.start(this.clock.now));
+    this.step((mm) => mm.start(this.clock.now, restarted));
     const every = Math.max(5, Math.floor(this.config.tickTime / 4));
     const tick = (): void => {
       this.step((mm) => mm.tick(this.clock.now));
@@ -104,10 +107,21 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
 
   crash(): void {
     if (!this.member) return;
+    const before = this.member.post();
     this.member = null;
     this.ticker?.cancel();
     this.ticker = null;
     this.disk.crash();
+    if (this.observer.step) {
+      // what the member has after a crash: what was durable; delivered, only its snapshot
+      const d = this.disk.log;
+      const last = specZxid(d.durableCount > 0 ? d.records[d.durableCount - 1]!.hdr.zxid : this.disk.snapshotZxid);
+      this.observer.step({
+        action: 'Crash',
+        srv: this.id,
+        post: { ...before, state: 'LOOKING', zabState: 'DOWN', last, durable: last, committed: specZxid(this.disk.snapshotZxid) },
+      });
+    }
     this.disk.log.onDurable = () => {};
     this.clients.cutMember(this.id);
     this.peers.crashed(this.id);
@@ -116,7 +130,7 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
 
   restart(): void {
     this.restarts++;
-    this.start();
+    this.start(true);
   }
 
   // ------------------------------------------------------------ inputs
@@ -233,6 +247,10 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
         return;
       case 'trace':
         this.observer.trace?.(this.id, e.action, e.fields);
+        return;
+      case 'step':
+        this.observer.step?.(e.event);
+        this.observer.trace?.(this.id, e.event.action, {});
         return;
     }
   }

@@ -9,6 +9,7 @@
 import type { Txn } from '../core/txn.js';
 import type { MemberConfig, ZabBugs } from '../core/zab/member.js';
 import type { ServerId } from '../core/zab/messages.js';
+import type { SpecEvent } from '../core/zab/trace.js';
 import { QuorumVerifier } from '../core/zab/quorum.js';
 import { zxidHex } from '../core/zxid.js';
 import { type History, startClients } from './client.js';
@@ -39,6 +40,8 @@ export interface EnsembleOptions {
   commitLogCount?: number;
   /** how many faults a seed draws at most (default 5) */
   maxFaults?: number;
+  /** record the run's trace: every step of the spec, in the order they happened */
+  trace?: boolean;
 }
 
 export interface EnsembleStats {
@@ -62,6 +65,8 @@ export interface EnsembleResult {
   stats: EnsembleStats;
   faults: EnsembleFault[];
   replay: string;
+  /** the run's steps of the spec (when asked for) */
+  trace?: SpecEvent[];
 }
 
 export const defaultEnsemble: Omit<EnsembleOptions, 'seed'> = { voters: 3, observers: 0, clients: 4, requests: 40, inFlight: 2 };
@@ -154,6 +159,8 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
   checker.trace = (_member, action) => {
     actions[action] = (actions[action] ?? 0) + 1;
   };
+  const trace: SpecEvent[] | undefined = opts.trace ? [] : undefined;
+  if (trace) checker.step = (e) => trace.push(e);
   const config: MemberConfig = {
     myid: 0,
     quorum,
@@ -291,6 +298,7 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
     violations,
     faults,
     replay: ensembleReplay(opts),
+    ...(trace ? { trace } : {}),
     stats: {
       duration: clock.now,
       writesAcked: count('ok'),

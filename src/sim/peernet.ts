@@ -1,8 +1,11 @@
 // The network between simulated members: election connections between every
 // pair (a vote to oneself is looped back), and quorum connections that a
 // learner opens to its leader. Each direction of a connection is a FIFO
-// link. A crashed member's connections close (its peers learn it after a
-// delay, as from a reset). A partition loses election messages, and holds
+// link. A member that closes a connection, or crashes, resets it: what it
+// carried either way is gone, and the other end learns it after a delay. A
+// new connection between two members is made only once both ends of the
+// last one know it closed (spec/Zab.tla: nothing sent on a connection
+// arrives on a later one). A partition loses election messages, and holds
 // what quorum connections carry until it heals (TCP retransmits); the
 // members on either side find out only by their timeouts, and a member that
 // closes a connection meanwhile never sees what was held for it.
@@ -22,15 +25,13 @@ export interface PeerEndpoint {
   onPacket(conn: number, packet: QuorumPacket): void;
 }
 
-/** What a quorum connection carries: packets, then (null) the other end's close. */
-type Segment = QuorumPacket | null;
 
 interface QuorumConn {
   id: number;
   a: ServerId;
   b: ServerId;
-  toA: Link<Segment>;
-  toB: Link<Segment>;
+  toA: Link<QuorumPacket>;
+  toB: Link<QuorumPacket>;
 }
 
 export class PeerNet {
@@ -38,6 +39,8 @@ export class PeerNet {
   private readonly voteLinks = new Map<string, Link<Notification>>();
   private readonly conns = new Map<number, QuorumConn>();
   private nextConn = 1;
+  /** pairs of members (`a<b`) with a closed connection one end has not heard of yet */
+  private readonly closing = new Map<string, number>();
   /** which side of a partition each member is on; absent: no partition */
   private side: Map<ServerId, number> | null = null;
 
@@ -98,8 +101,29 @@ export class PeerNet {
 
   // ------------------------------------------------------------ quorum connections
 
-  connect(from: ServerId, to: ServerId): void {
+  private pairKey(a: ServerId, b: ServerId): string {
+    return a < b ? `${a}<${b}` : `${b}<${a}`;
+  }
+
+  /** The other end of connection `c` learns, after a delay, that it was reset. */
+  private resetNotice(c: QuorumConn, other: ServerId): void {
+    const key = this.pairKey(c.a, c.b);
+    this.closing.set(key, (this.closing.get(key) ?? 0) + 1);
     this.after(() => {
+      const left = this.closing.get(key)! - 1;
+      if (left === 0) this.closing.delete(key);
+      else this.closing.set(key, left);
+      const e = this.endpoints.get(other);
+      if (e?.up) e.onQuorumClosed(c.id);
+    });
+  }
+
+  connect(from: ServerId, to: ServerId): void {
+    this.after(() => this.establish(from, to));
+  }
+
+  private establish(from: ServerId, to: ServerId): void {
+    {
       const a = this.endpoints.get(from);
       const b = this.endpoints.get(to);
       if (!a?.up) return;
@@ -107,26 +131,27 @@ export class PeerNet {
         a.onQuorumFailed(to);
         return;
       }
+      if (this.closing.has(this.pairKey(from, to))) {
+        // the last connection between them is still being torn down
+        this.after(() => this.establish(from, to));
+        return;
+      }
       const id = this.nextConn++;
-      const receiver = (e: PeerEndpoint) => (p: Segment) => {
-        if (!e.up) return;
-        if (p !== null) e.onPacket(id, p);
-        else {
-          this.conns.delete(id);
-          e.onQuorumClosed(id);
-        }
+      const receiver = (e: PeerEndpoint) => (p: QuorumPacket) => {
+        if (e.up) e.onPacket(id, p);
       };
       const c: QuorumConn = {
         id,
         a: from,
         b: to,
-        toA: new Link<Segment>(this.clock, this.rng, this.delays, receiver(a)),
-        toB: new Link<Segment>(this.clock, this.rng, this.delays, receiver(b)),
+        toA: new Link<QuorumPacket>(this.clock, this.rng, this.delays, receiver(a)),
+        toB: new Link<QuorumPacket>(this.clock, this.rng, this.delays, receiver(b)),
       };
       this.conns.set(id, c);
-      b.onQuorumConnected(id, from);
+      // the connecting end first: one it no longer wants it closes before the other end hears of it
       a.onQuorumConnected(id, to);
-    });
+      if (this.conns.has(id)) b.onQuorumConnected(id, from);
+    }
   }
 
   send(conn: number, from: ServerId, packet: QuorumPacket): void {
@@ -135,12 +160,14 @@ export class PeerNet {
     (from === c.a ? c.toB : c.toA).send(packet);
   }
 
-  /** `by` closes the connection: nothing more reaches it; the other side gets what `by` sent, then the close. */
+  /** `by` closes (resets) the connection: what it carried either way is gone; the other side learns it after a delay. */
   disconnect(conn: number, by: ServerId): void {
     const c = this.conns.get(conn);
     if (!c) return;
-    (by === c.a ? c.toA : c.toB).cut();
-    (by === c.a ? c.toB : c.toA).send(null);
+    this.conns.delete(conn);
+    c.toA.cut();
+    c.toB.cut();
+    this.resetNotice(c, by === c.a ? c.b : c.a);
   }
 
   /** A member stops: its connections reset, their ends learn it after a delay. */
@@ -151,11 +178,7 @@ export class PeerNet {
       this.conns.delete(c.id);
       c.toA.cut();
       c.toB.cut();
-      const other = c.a === id ? c.b : c.a;
-      this.after(() => {
-        const e = this.endpoints.get(other);
-        if (e?.up) e.onQuorumClosed(c.id);
-      });
+      this.resetNotice(c, c.a === id ? c.b : c.a);
     }
   }
 

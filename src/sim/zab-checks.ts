@@ -15,6 +15,7 @@
 // - committed transactions are never lost: a leader that establishes its
 //   epoch holds every transaction committed before.
 
+import type { SpecEvent } from '../core/zab/trace.js';
 import type { Txn } from '../core/txn.js';
 import type { ZabPhase } from '../core/zab/effects.js';
 import type { PeerState, ServerId } from '../core/zab/messages.js';
@@ -58,6 +59,8 @@ export class ZabChecker implements MemberObserver {
   elections = 0;
   /** sees every trace event, when set */
   trace?: (member: ServerId, action: string, fields: Record<string, unknown>) => void;
+  /** sees every step of the spec, when set */
+  step?: (event: SpecEvent) => void;
 
   constructor(
     private readonly quorum: QuorumVerifier,
