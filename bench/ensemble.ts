@@ -178,6 +178,7 @@ function electionTable(kinds: EnsembleKind[], kills: KillRecord[]): { table: str
       both(ks.map((r) => r.allAckedMs)),
       both(ks.map((r) => r.srvrLeaderMs ?? NaN)),
       logged.some(Number.isFinite) ? both(logged) : '–',
+      ks.some((r) => r.log !== null) ? String(ks.filter((r) => (r.log?.restarts ?? 0) > 0).length) : '–',
       fmt(median(ks.map((r) => r.rejoinMs)), 0),
     ];
   });
@@ -190,6 +191,7 @@ function electionTable(kinds: EnsembleKind[], kills: KillRecord[]): { table: str
         'kill → writes acknowledged at both survivors, median / p90 ms',
         'kill → srvr says leader, median / p90 ms',
         'kill → new leader logs serving, median / p90 ms',
+        'kills after which a survivor began its election again',
         'restart of the killed member → it serves, median ms',
       ],
       rows,

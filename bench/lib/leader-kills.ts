@@ -46,6 +46,8 @@ export interface ElectionLog {
   leaderReportedMs: number | null;
   /** how the follower was synchronised (DIFF, SNAP, TRUNC) */
   sync: string | null;
+  /** elections a survivor began again after the first (a learner that could not join its leader goes looking again) */
+  restarts: number;
   /** the lines themselves, with ms from the kill */
   lines: Array<{ member: number; ms: number; text: string }>;
 }
@@ -102,6 +104,7 @@ function electionLog(survivors: EnsembleMember[], marks: number[], killWall: num
     allServingMs: serving.every((s) => s !== undefined) ? Math.max(...serving.map((s) => s!.ms)) : null,
     leaderReportedMs: leading ? Number(/serving clients (\d+) ms/.exec(leading.text)?.[1] ?? NaN) : null,
     sync: sync ? (/synchronised by (\w+)/.exec(sync.text)?.[1] ?? null) : null,
+    restarts: Math.max(0, ...survivors.map((m) => lines.filter((l) => l.member === m.id && /LOOKING/.test(l.text)).length - 1)),
     lines,
   };
 }
@@ -224,7 +227,7 @@ export async function killLeaders(kind: EnsembleKind, block: number, plan: KillP
       say(
         `${ENSEMBLE_NAMES[kind].padEnd(16)} kill ${block}.${kill}: leader ${r.killedLeader} killed; a write acknowledged after ${fmt(r.firstAckMs)} ms ` +
           `(both survivors ${fmt(r.allAckedMs)} ms), srvr said leader (member ${r.newLeader ?? '?'}) after ${fmt(r.srvrLeaderMs ?? NaN)} ms` +
-          (r.log ? `; logs: looking ${fmt(r.log.lookingMs ?? NaN)} ms, leader serving ${fmt(r.log.leaderServingMs ?? NaN)} ms` : '') +
+          (r.log ? `; logs: looking ${fmt(r.log.lookingMs ?? NaN)} ms, leader serving ${fmt(r.log.leaderServingMs ?? NaN)} ms, ${r.log.restarts} elections begun again` : '') +
           `; killed member served again ${fmt(r.rejoinMs)} ms after its restart`,
       );
     }
