@@ -34,7 +34,8 @@ build: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-unit: build
+# the trace checker's own tests run TLC
+unit: build tlc
 	npx vitest run
 
 tlc:

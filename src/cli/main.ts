@@ -59,7 +59,8 @@ async function startForeground(args: string[]): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
-      log.error(`cannot listen on the client port: ${err.message}`);
+      // the client port, or a member's quorum or election port: the message names the address
+      log.error(`cannot listen: ${err.message}`);
       return 1;
     }
     throw e;

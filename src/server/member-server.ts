@@ -5,14 +5,18 @@
 // for a leader. Clients are refused until it is synchronised.
 //
 // The driver carries out the core's effects in order. Those that change the
-// disk go through one queue: an append waits behind a truncation, a
-// snapshot install or a file write asked for before it; durability comes
-// back to the core as `durable`, `epochDurable` once the disk says so.
+// log go through one queue: an append waits behind a truncation, a
+// snapshot install or a key file write asked for before it; durability
+// comes back to the core as `durable` once the disk says so. While an epoch
+// file is being written, every effect after it waits: the packet that
+// depends on the epoch goes out only once it is durable.
 
+import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';
 import type { Frontend } from '../core/frontend.js';
 import { sessionIdBase } from '../core/sessions.js';
-import type { EpochFile, MemberEffect } from '../core/zab/effects.js';
+import type { MemberEffect } from '../core/zab/effects.js';
+import { LeaderRole } from '../core/zab/leader.js';
 import { Member, type MemberConfig } from '../core/zab/member.js';
 import type { Notification, QuorumPacket, ServerId } from '../core/zab/messages.js';
 import { QuorumVerifier } from '../core/zab/quorum.js';
@@ -27,6 +31,7 @@ import { ServerShell, coreSettings, openStorage, type ShellOptions } from './ser
 import { captureLeaderSnapshot, installLeaderSnapshot } from './snapshot-install.js';
 import type { DirLock } from './storage/dirlock.js';
 import type { EpochFiles } from './storage/epochs.js';
+import { repairMarkPath } from './storage/repair.js';
 import { loadSessionKey, storeSessionKey } from './storage/sessionkey.js';
 import type { TxnLog } from './storage/txnlog.js';
 
@@ -41,6 +46,8 @@ export class MemberServer extends ServerShell implements PeerHandler {
   /** storage effects waiting behind a truncation, an install or a file write */
   private readonly storageQueue: Array<() => Promise<void> | void> = [];
   private storageBusy = false;
+  /** effects waiting for an epoch file write to be durable (null: none is being written) */
+  private held: MemberEffect[] | null = null;
   private lastRole = '';
   private electionStarted: number;
   private ticks = 0;
@@ -76,6 +83,13 @@ export class MemberServer extends ServerShell implements PeerHandler {
     try {
       const sessionKey = await loadSessionKey(config.dataDir, log);
       const recovered = await recoverMember(config.dataDir, txnLog, log);
+      const repaired = await exists(repairMarkPath(config.dataLogDir));
+      if (repaired) {
+        log.warn(
+          `the log in ${config.dataLogDir} was repaired (${repairMarkPath(config.dataLogDir)}): this member votes in no election ` +
+            `until a leader has synchronised it, since what it lost may have been committed`,
+        );
+      }
       const now = (options.clock ?? Date.now)();
       const voters = config.servers.filter((s) => s.type !== 'observer').map((s) => s.id);
       const observers = config.servers.filter((s) => s.type === 'observer').map((s) => s.id);
@@ -89,6 +103,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
         minNotificationInterval: Math.min(200, config.tickTime),
         maxNotificationInterval: 60000,
         commitLogCount: config.commitLogCount,
+        ...(repaired ? { repaired } : {}),
         ...coreSettings(config, sessionKey),
       };
       const member = new Member(memberConfig, recovered, sessionIdBase(config.myid, now), now);
@@ -130,7 +145,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
   }
 
   get expiries(): FourLetterSource['expiries'] {
-    const tracker = this.member.role && 'sessionTracker' in this.member.role ? this.member.role.sessionTracker : null;
+    const tracker = this.member.role instanceof LeaderRole ? this.member.role.sessionTracker : null;
     const size = tracker ? tracker.size : this.member.db.sessions.size;
     return {
       size,
@@ -144,7 +159,25 @@ export class MemberServer extends ServerShell implements PeerHandler {
     const mode: ServerMode = m.state === 'LEADING' ? 'leader' : m.state === 'OBSERVING' ? 'observer' : 'follower';
     const serving = m.frontend.serving;
     const peerState = `${m.state.toLowerCase()} - ${m.phase.toLowerCase()}`;
-    return { serving, mode, peerState };
+    const r = m.role;
+    if (!(r instanceof LeaderRole)) return { serving, mode, peerState };
+    const n = r.learnerCount;
+    return {
+      serving,
+      mode,
+      peerState,
+      proposalSizes: this.transport.proposalSizes,
+      monitorExtras: [
+        ['learners', n.all],
+        ['synced_followers', n.syncedFollowers],
+        ['synced_non_voting_followers', 0],
+        ['synced_observers', n.syncedObservers],
+        ['pending_syncs', n.pendingSyncs],
+        ['last_proposal_size', this.transport.proposalSizes.last],
+        ['max_proposal_size', this.transport.proposalSizes.max],
+        ['min_proposal_size', this.transport.proposalSizes.min],
+      ],
+    };
   }
 
   // ------------------------------------------------------------ inputs from the peers
@@ -179,7 +212,10 @@ export class MemberServer extends ServerShell implements PeerHandler {
 
   protected perform(): void {
     if (this.failed) return;
-    for (const e of this.member.ready()) this.carryOut(e);
+    for (const e of this.member.ready()) {
+      if (this.held !== null) this.held.push(e);
+      else this.carryOut(e);
+    }
   }
 
   protected durable(zxid: number): void {
@@ -231,11 +267,26 @@ export class MemberServer extends ServerShell implements PeerHandler {
         return;
       }
       case 'persistEpoch': {
-        const { file, epoch } = e;
-        this.storage(async () => {
-          const held = await this.epochs.write(file, epoch);
-          this.step((m) => m.epochDurable(file as EpochFile, held, this.clock()));
-        });
+        // durable before the effects after it (the packet that depends on it) are carried out: they wait
+        const held: MemberEffect[] = [];
+        this.held = held;
+        this.epochs.write(e.file, e.epoch).then(
+          () => {
+            if (this.held !== held) return;
+            this.held = null;
+            for (let i = 0; i < held.length && !this.failed; i++) {
+              this.carryOut(held[i]!);
+              // a later epoch write holds the rest in turn
+              const again = this.held as MemberEffect[] | null;
+              if (again !== null) {
+                again.push(...held.slice(i + 1));
+                return;
+              }
+            }
+            this.port.flushOutput();
+          },
+          (err: Error) => this.fatal(err.message),
+        );
         return;
       }
       case 'persistSessionKey': {
@@ -257,6 +308,12 @@ export class MemberServer extends ServerShell implements PeerHandler {
         return;
       case 'role':
         this.announce(e.state, e.phase, e.leader, e.epoch, e.sync);
+        return;
+      case 'repairSettled':
+        this.storage(async () => {
+          await fsp.rm(repairMarkPath(this.config.dataLogDir), { force: true });
+          this.log.info('synchronised by a leader after its log was repaired: this member votes again');
+        });
         return;
       case 'deliver':
       case 'trace':
@@ -300,5 +357,14 @@ export class MemberServer extends ServerShell implements PeerHandler {
       },
       (e: Error) => this.fatal(`storage: ${e.message}`),
     );
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
   }
 }

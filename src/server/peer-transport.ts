@@ -64,6 +64,8 @@ interface QuorumLink {
   /** writes wait behind a snapshot being streamed */
   queue: Array<Uint8Array | SnapshotStream>;
   pumping: boolean;
+  /** a write of what is queued is due at the end of this turn of the event loop */
+  flushDue: boolean;
 }
 
 export class PeerTransport {
@@ -76,6 +78,10 @@ export class PeerTransport {
   private readonly quorum = new Map<number, QuorumLink>();
   private nextConn = 1;
   private closed = false;
+  private readonly proposals = new WeakMap<object, Uint8Array>();
+  private readonly informs = new WeakMap<object, Uint8Array>();
+  /** bytes of the proposals sent, as srvr and mntr report them on a leader (-1 before any) */
+  readonly proposalSizes = { last: -1, min: -1, max: -1 };
   private readonly me: QuorumServer;
 
   constructor(private readonly o: PeerTransportOptions) {
@@ -226,7 +232,7 @@ export class PeerTransport {
   }
 
   private addQuorum(socket: net.Socket, peer: ServerId | null): QuorumLink {
-    const link: QuorumLink = { id: this.nextConn++, socket, peer, dropped: false, queue: [], pumping: false };
+    const link: QuorumLink = { id: this.nextConn++, socket, peer, dropped: false, queue: [], pumping: false, flushDue: false };
     this.quorum.set(link.id, link);
     socket.once('close', () => {
       this.quorum.delete(link.id);
@@ -265,10 +271,34 @@ export class PeerTransport {
       link.queue.push(new SnapshotStream(packet));
     } else if (packet.type === 'FOLLOWERINFO' || packet.type === 'OBSERVERINFO') {
       link.queue.push(encodeLearnerInfo(packet, { myid: this.o.myid, fingerprint: this.o.check.fingerprint }));
+    } else if (packet.type === 'PROPOSAL' || packet.type === 'INFORM') {
+      // the same transaction goes to every learner: encoded once
+      const cache = packet.type === 'PROPOSAL' ? this.proposals : this.informs;
+      let bytes = cache.get(packet.txn);
+      if (bytes === undefined) {
+        bytes = encodeQuorumPacket(packet);
+        cache.set(packet.txn, bytes);
+        if (packet.type === 'PROPOSAL') this.sized(bytes.length);
+      }
+      link.queue.push(bytes);
     } else {
       link.queue.push(encodeQuorumPacket(packet as PlainPacket));
     }
-    this.pump(link);
+    // what a step sends to a learner goes out in one write, at the end of this turn
+    if (!link.flushDue) {
+      link.flushDue = true;
+      setImmediate(() => {
+        link.flushDue = false;
+        this.pump(link);
+      });
+    }
+  }
+
+  private sized(n: number): void {
+    const p = this.proposalSizes;
+    p.last = n;
+    p.min = p.min < 0 ? n : Math.min(p.min, n);
+    p.max = Math.max(p.max, n);
   }
 
   /** Writes the link's queue in order, streaming snapshots with the socket's back-pressure. */
@@ -278,11 +308,15 @@ export class PeerTransport {
     void (async () => {
       try {
         while (link.queue.length > 0 && !link.socket.destroyed) {
-          const next = link.queue.shift()!;
-          if (next instanceof Uint8Array) {
-            link.socket.write(next);
+          // the packets up to the next snapshot, in one write
+          let n = 0;
+          while (n < link.queue.length && link.queue[n] instanceof Uint8Array) n++;
+          if (n > 0) {
+            const chunk = link.queue.splice(0, n) as Uint8Array[];
+            link.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
             continue;
           }
+          const next = link.queue.shift() as SnapshotStream;
           for await (const piece of next) {
             if (link.socket.destroyed) break;
             if (!link.socket.write(piece)) await new Promise<void>((resolve) => link.socket.once('drain', resolve));
@@ -309,7 +343,7 @@ export class PeerTransport {
     if (!link) return;
     link.dropped = true;
     this.quorum.delete(conn);
-    if (!link.pumping) endSocket(link.socket);
+    if (!link.pumping && !link.flushDue) endSocket(link.socket);
   }
 
   private refuse(socket: net.Socket, port: string, e: unknown): void {

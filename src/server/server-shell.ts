@@ -11,7 +11,6 @@ import { ClientPort } from './client-port.js';
 import type { ServerConfig } from './config.js';
 import type { ClientConnection, ServerCounters } from './connection.js';
 import type { FourLetterSource } from './fourletter-context.js';
-import type { ServerMode } from './fourletter.js';
 import type { Logger } from './log.js';
 import { LogPipeline } from './log-pipeline.js';
 import { lockDirectory, type DirLock } from './storage/dirlock.js';
@@ -123,7 +122,7 @@ export abstract class ServerShell implements FourLetterSource {
   abstract get db(): Database;
   abstract get frontend(): Frontend;
   abstract get expiries(): FourLetterSource['expiries'];
-  abstract role(): { serving: boolean; mode: ServerMode; peerState?: string };
+  abstract role(): ReturnType<FourLetterSource['role']>;
   /** Carries out what the core asked for in its last steps. */
   protected abstract perform(): void;
   /** Everything up to zxid is durable in the log. */

@@ -7,7 +7,7 @@ import { Database } from '../core/database.js';
 import { type ConnId, detach } from '../core/effects.js';
 import { sessionIdBase } from '../core/sessions.js';
 import type { Txn } from '../core/txn.js';
-import type { EpochFile, MemberEffect, ZabPhase } from '../core/zab/effects.js';
+import type { MemberEffect, ZabPhase } from '../core/zab/effects.js';
 import { Member, type MemberConfig } from '../core/zab/member.js';
 import type { Notification, PeerState, QuorumPacket, ServerId } from '../core/zab/messages.js';
 import type { ConnectRequest, Request } from '../wire/protocol.js';
@@ -29,31 +29,14 @@ export class MemberDisk {
   readonly epochs = { acceptedEpoch: 0, currentEpoch: 0 };
   /** the member's session key file (its own until it adopts the ensemble's) */
   sessionKey: Uint8Array;
-  private epochGeneration = 0;
 
-  constructor(
-    private readonly clock: VirtualClock,
-    private readonly rng: Rng,
-    private readonly latency: () => DiskLatency,
-  ) {
+  constructor(clock: VirtualClock, rng: Rng, latency: () => DiskLatency) {
     this.log = new SimDisk<Txn>(clock, rng, latency);
     this.sessionKey = Uint8Array.from({ length: 32 }, () => rng.int(256));
   }
 
-  /** Writes an epoch file; `done` once it is durable (never, if a crash comes first). */
-  writeEpoch(file: EpochFile, epoch: number, done: () => void): void {
-    const gen = this.epochGeneration;
-    const l = this.latency();
-    this.clock.after(this.rng.between(l.min, l.max), () => {
-      if (gen !== this.epochGeneration) return;
-      this.epochs[file] = Math.max(this.epochs[file], epoch);
-      done();
-    });
-  }
-
   crash(): void {
     this.log.crash();
-    this.epochGeneration++;
   }
 }
 
@@ -227,7 +210,8 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
         this.disk.sessionKey = e.key.slice();
         return;
       case 'persistEpoch':
-        this.disk.writeEpoch(e.file, e.epoch, () => this.step((mm) => mm === m && mm.epochDurable(e.file, e.epoch, this.clock.now)));
+        // durable in the step that wrote it (see PeerEffect)
+        this.disk.epochs[e.file] = Math.max(this.disk.epochs[e.file], e.epoch);
         return;
       case 'sendVote':
         this.peers.sendVote(this.id, e.to, e.n);

@@ -1,8 +1,9 @@
 // A real ensemble for the integration suites: N members, each a
 // `verikeeper start-foreground` process (or, with VERIKEEPER_IT_REFERENCE=1,
 // Apache ZooKeeper's QuorumPeerMain) on loopback ports chosen for the test,
-// with its own dataDir and myid, started together and waited on until every
-// member serves. Members are killed, stopped and restarted one by one; the
+// or on an address of its own (a network namespace: see netns.ts), with its
+// own dataDir and myid, started together and waited on until every member
+// serves. Members are killed, stopped and restarted one by one; the
 // leader is found by asking each member's `srvr`.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,18 @@ export interface EnsembleOptions {
   settings?: Settings;
   /** how long the start may take, ms */
   timeoutMs?: number;
+  /** where member `id` runs (default: loopback, ports chosen for the test) */
+  place?: (id: number) => MemberPlace;
+}
+
+/**
+ * A member on an address of its own (a network namespace, say): its client,
+ * quorum and election ports are ZooKeeper's usual 2181, 2888 and 3888 there.
+ */
+export interface MemberPlace {
+  host: string;
+  /** the command the member's process runs under */
+  wrapper?: string[];
 }
 
 export type Mode = 'leader' | 'follower' | 'observer';
@@ -36,15 +49,35 @@ export function parseSrvr(answer: string): MemberStatus | null {
 export class TestEnsemble {
   private constructor(readonly members: TestServer[]) {}
 
-  /** Members 1..N (voters first), started together and serving. */
+  /**
+   * Members 1..N (voters first), started together and serving. Ports are
+   * chosen free, then bound by the members: should another process take one
+   * in between (the member says it cannot listen), the ensemble is made
+   * again on other ports.
+   */
   static async start(opts: EnsembleOptions): Promise<TestEnsemble> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestEnsemble.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || !/cannot listen: .*EADDRINUSE/.test(String((e as Error).message))) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: EnsembleOptions): Promise<TestEnsemble> {
     const n = opts.voters + (opts.observers ?? 0);
+    const places: MemberPlace[] = [];
     const ports: Array<{ client: number; quorum: number; election: number }> = [];
-    for (let i = 0; i < n; i++) ports.push({ client: await freePort(), quorum: await freePort(), election: await freePort() });
+    for (let i = 0; i < n; i++) {
+      const place = opts.place?.(i + 1);
+      places.push(place ?? { host: '127.0.0.1' });
+      ports.push(place ? { client: 2181, quorum: 2888, election: 3888 } : { client: await freePort(), quorum: await freePort(), election: await freePort() });
+    }
     const servers: Settings = {};
     for (let i = 0; i < n; i++) {
       const p = ports[i]!;
-      servers[`server.${i + 1}`] = `127.0.0.1:${p.quorum}:${p.election}${i >= opts.voters ? ':observer' : ''}`;
+      servers[`server.${i + 1}`] = `${places[i]!.host}:${p.quorum}:${p.election}${i >= opts.voters ? ':observer' : ''}`;
     }
     const members: TestServer[] = [];
     for (let i = 0; i < n; i++) {
@@ -53,10 +86,11 @@ export class TestEnsemble {
         initLimit: 10,
         syncLimit: 5,
         ...(i >= opts.voters ? { peerType: 'observer' } : {}),
+        clientPortAddress: places[i]!.host,
         ...opts.settings,
         ...servers,
       };
-      const m = TestServer.prepare({ settings });
+      const m = TestServer.prepare({ settings, host: places[i]!.host, wrapper: places[i]!.wrapper });
       mkdirSync(m.dataDir, { recursive: true });
       writeFileSync(path.join(m.dataDir, 'myid'), `${i + 1}\n`);
       m.port = ports[i]!.client;

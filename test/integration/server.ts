@@ -1,5 +1,6 @@
 // A real server process for the integration suites: `verikeeper
-// start-foreground <zoo.cfg>` on a free loopback port with its data in a
+// start-foreground <zoo.cfg>` on a free loopback port (or on an address of
+// its own, run under a command such as `ip netns exec`) with its data in a
 // temporary directory, waited on until it accepts clients, stopped with
 // SIGTERM or killed with SIGKILL, restarted on the same dataDir and port, its
 // log collected. Processes and directories are removed when the test file
@@ -34,6 +35,10 @@ export interface StartOptions {
   timeoutMs?: number;
   /** The dataDir to use (left in place by `destroy`); default: a folder of the test's temporary directory. */
   dataDir?: string;
+  /** The address clients reach the server at (default 127.0.0.1); set clientPortAddress to match. */
+  host?: string;
+  /** A command the server's command line runs under, such as `ip netns exec <namespace>`. */
+  wrapper?: string[];
 }
 
 /** tickTime 500 ms: session timeouts between 1 s and 10 s. */
@@ -72,15 +77,18 @@ export class TestServer {
   readonly dir: string;
   readonly dataDir: string;
   readonly cfgPath: string;
-  readonly host = '127.0.0.1';
+  readonly host: string;
   port = 0;
   private proc: ChildProcess | null = null;
   private exited: Promise<Exit> | null = null;
   private readonly lines: string[] = [];
   private partial = '';
   private settings: Settings;
+  private readonly wrapper: string[];
 
-  private constructor(settings: Settings, dataDir?: string) {
+  private constructor(settings: Settings, dataDir?: string, host = '127.0.0.1', wrapper: string[] = []) {
+    this.host = host;
+    this.wrapper = wrapper;
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'verikeeper-it-'));
     dirs.add(this.dir);
     this.dataDir = dataDir ?? path.join(this.dir, 'data');
@@ -90,7 +98,7 @@ export class TestServer {
 
   /** A server on a new temporary dataDir, started and accepting clients. */
   static async start(opts: StartOptions = {}): Promise<TestServer> {
-    const s = new TestServer(opts.settings ?? {}, opts.dataDir);
+    const s = new TestServer(opts.settings ?? {}, opts.dataDir, opts.host, opts.wrapper);
     try {
       await s.launch(opts.timeoutMs);
     } catch (e) {
@@ -102,7 +110,7 @@ export class TestServer {
 
   /** A server on a new temporary dataDir (or `opts.dataDir`), not started yet. */
   static prepare(opts: StartOptions = {}): TestServer {
-    return new TestServer(opts.settings ?? {}, opts.dataDir);
+    return new TestServer(opts.settings ?? {}, opts.dataDir, opts.host, opts.wrapper);
   }
 
   get connectString(): string {
@@ -159,7 +167,7 @@ export class TestServer {
       const props = Object.entries(this.settings)
         .filter(([k, v]) => v !== null && (k === 'jute.maxbuffer' || k.startsWith('znode.container.')))
         .map(([k, v]) => `-D${k}=${String(v)}`);
-      proc = spawn(
+      proc = this.spawnWrapped(
         'java',
         [
           '-Xmx256m',
@@ -170,12 +178,11 @@ export class TestServer {
           'org.apache.zookeeper.server.quorum.QuorumPeerMain',
           this.cfgPath,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        {},
       );
     } else {
-      proc = spawn(process.execPath, [serverMain, 'start-foreground', this.cfgPath], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, VERIKEEPER_LOG: process.env.VERIKEEPER_IT_LOG ?? 'info' },
+      proc = this.spawnWrapped(process.execPath, [serverMain, 'start-foreground', this.cfgPath], {
+        VERIKEEPER_LOG: process.env.VERIKEEPER_IT_LOG ?? 'info',
       });
     }
     const collect = (chunk: Buffer): void => {
@@ -189,12 +196,17 @@ export class TestServer {
     return proc;
   }
 
-  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
-  async launch(timeoutMs = 30000): Promise<void> {
+  /** `command args` under the wrapper (the wrapper execs it: the process id is the server's). */
+  private spawnWrapped(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+    const [program, ...rest] = [...this.wrapper, command, ...args];
+    return spawn(program!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  }
+
+  /** Starts the process on the current dataDir and port without waiting for it to serve (a member that cannot yet). */
+  async begin(): Promise<{ exited: Promise<Exit> }> {
     if (this.proc !== null) throw new Error('already running');
     if (reference && this.port === 0) this.port = await freePort();
     this.writeConfig();
-    const mark = this.lines.length;
     const proc = this.spawnProcess();
     live.add(proc);
     this.proc = proc;
@@ -205,7 +217,13 @@ export class TestServer {
         resolve({ code, signal });
       });
     });
-    const exited = this.exited;
+    return { exited: this.exited };
+  }
+
+  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
+  async launch(timeoutMs = 30000): Promise<void> {
+    const mark = this.lines.length;
+    const { exited } = await this.begin();
     const deadline = Date.now() + timeoutMs;
     const state: { gone: Exit | null } = { gone: null };
     void exited.then((e) => (state.gone = e));

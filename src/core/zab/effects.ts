@@ -1,7 +1,10 @@
 // What a member asks of its shell, beyond what any core asks (client
-// effects, persist). Durability comes back as inputs: `durable(zxid)` after
-// a persist, a truncate or a snapshot install, `epochDurable(which, epoch)`
-// after an epoch file is written.
+// effects, persist). Durability of the log comes back as an input,
+// `durable(zxid)`, after a persist, a truncate or a snapshot install. An
+// epoch file is written durably in the step that asks for it, as ZooKeeper
+// writes its epoch files before it goes on: the shell completes it before
+// it carries out any effect after it (a LEADERINFO, ACKEPOCH or ACK that
+// depends on it), and a crash between the two is not possible.
 
 import type { Database } from '../database.js';
 import type { ClientEffect, PersistEffect } from '../effects.js';
@@ -21,7 +24,7 @@ export type PeerEffect =
   | { kind: 'send'; conn: number; packet: QuorumPacket }
   /** close quorum connection `conn`: nothing more is sent or received on it */
   | { kind: 'disconnect'; conn: number }
-  /** write an epoch file and make it durable; the shell answers with epochDurable */
+  /** write an epoch file and make it durable before carrying out any later effect */
   | { kind: 'persistEpoch'; file: EpochFile; epoch: number }
   /** keep the ensemble's session key (the leader's) durably, in place of the member's own; before any later storage effect */
   | { kind: 'persistSessionKey'; key: Uint8Array }
@@ -31,6 +34,8 @@ export type PeerEffect =
   | { kind: 'installSnapshot'; zxid: number; db: Database }
   /** a committed transaction was applied here (in zxid order) */
   | { kind: 'deliver'; txn: Txn }
+  /** a member whose log was repaired has been synchronised by a leader: it votes again (the shell clears its mark) */
+  | { kind: 'repairSettled' }
   /** the member's role changed */
   /** sync: how a learner that now serves was brought up to date */
   | { kind: 'role'; state: PeerState; phase: ZabPhase; leader: ServerId | null; epoch: number; sync?: 'DIFF' | 'TRUNC' | 'SNAP' }

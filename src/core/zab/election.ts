@@ -15,7 +15,10 @@ import type { QuorumVerifier } from './quorum.js';
 
 export interface ElectionConfig {
   myid: ServerId;
-  /** false for an observer: it proposes no one and only learns the leader */
+  /**
+   * false for an observer, and for a member whose log was repaired until a
+   * leader has synchronised it: it proposes no one and only learns the leader
+   */
   participant: boolean;
   /** ms without a better vote after a quorum agrees, before deciding */
   finalizeWait: number;
@@ -84,7 +87,7 @@ export class Election {
   private readonly better: (a: Vote, b: Vote) => boolean;
 
   constructor(
-    private readonly config: ElectionConfig,
+    readonly config: ElectionConfig,
     private readonly quorum: QuorumVerifier,
     private readonly host: ElectionHost,
   ) {

@@ -23,11 +23,11 @@
 
 import { type Id, OpCode, type Request } from '../../wire/protocol.js';
 import type { Txn } from '../txn.js';
+import { invariant } from '../invariant.js';
 import { Prep } from '../prep.js';
 import { SessionTracker } from '../sessions.js';
 import { containerBudget, containerCandidates } from '../containers.js';
 import { counterExhausted, makeZxid, zxidHex } from '../zxid.js';
-import type { EpochFile } from './effects.js';
 import { betterVote, type ForwardedRequest, type QuorumPacket, type ServerId } from './messages.js';
 import type { Member, Role } from './member.js';
 
@@ -71,14 +71,12 @@ export class LeaderRole implements Role {
   private readonly newLeaderAcks = new Set<ServerId>();
   /** the epoch this leader leads, once a quorum of voters has connected */
   epoch: number | null = null;
-  private epochAccepted = false;
-  private epochCurrent = false;
   /** the last zxid of the history the leader starts the epoch with */
   private readonly initialHistoryEnd: number;
   private established = false;
   private readonly proposals: Proposal[] = [];
-  private prep: Prep | null = null;
-  private tracker: SessionTracker | null = null;
+  /** what only an established leader has: the preparation of writes and the session table */
+  private broadcast: { prep: Prep; tracker: SessionTracker } | null = null;
   private readonly deadline: number;
   private nextPing = 0;
   private nextContainerCheck = 0;
@@ -98,6 +96,18 @@ export class LeaderRole implements Role {
     return this.established && !this.stopped;
   }
 
+  /** The epoch, once fixed (a step that needs it before is a bug). */
+  private get fixedEpoch(): number {
+    invariant(this.epoch !== null, 'the leader uses its epoch before a quorum fixed it');
+    return this.epoch;
+  }
+
+  /** What an established leader has (a step that needs it before is a bug). */
+  private get est(): { prep: Prep; tracker: SessionTracker } {
+    invariant(this.broadcast !== null, 'the leader serves before its epoch is established');
+    return this.broadcast;
+  }
+
   private send(h: LearnerHandle, packet: QuorumPacket): void {
     this.m.out.push({ kind: 'send', conn: h.conn, packet });
   }
@@ -106,6 +116,11 @@ export class LeaderRole implements Role {
     this.m.trace('LeaderDropLearner', { peer: h.peer, reason });
     this.learners.delete(h.conn);
     this.m.out.push({ kind: 'disconnect', conn: h.conn });
+  }
+
+  /** A packet that has no effect in the leader's present state: dropped, and the drop traced. */
+  private discard(h: LearnerHandle, what: string): void {
+    this.m.trace('LeaderDiscard', { peer: h.peer, what });
   }
 
   private giveUp(reason: string): void {
@@ -145,7 +160,7 @@ export class LeaderRole implements Role {
     if (this.epoch === null) {
       this.connecting.set(h.peer, acceptedEpoch);
       this.maybeFixEpoch();
-    } else if (this.epochAccepted) {
+    } else {
       this.sendLeaderInfo(h);
     }
   }
@@ -157,26 +172,17 @@ export class LeaderRole implements Role {
     if (!this.m.config.quorum.isQuorum(voters)) return;
     this.epoch = Math.max(...this.connecting.values()) + 1;
     this.m.trace('LeaderFixEpoch', { epoch: this.epoch, from: [...this.connecting.keys()] });
-    this.m.out.push({ kind: 'persistEpoch', file: 'acceptedEpoch', epoch: this.epoch });
-  }
-
-  epochDurable(file: EpochFile, epoch: number, _now: number): void {
-    if (epoch !== this.epoch) return;
-    if (file === 'acceptedEpoch' && !this.epochAccepted) {
-      this.epochAccepted = true;
-      for (const h of this.learners.values()) if (h.stage === 'INFO' && h.acceptedEpoch >= 0) this.sendLeaderInfo(h);
-      // the leader's own epoch ack: its state is what it starts from
-      this.epochAcks.add(this.m.myid);
-      this.maybeEndDiscovery();
-    } else if (file === 'currentEpoch' && !this.epochCurrent) {
-      this.epochCurrent = true;
-      this.maybeSelfAckNewLeader();
-    }
+    // accepted durably before any LEADERINFO names it
+    this.m.setEpoch('acceptedEpoch', this.epoch);
+    for (const h of this.learners.values()) if (h.stage === 'INFO' && h.acceptedEpoch >= 0) this.sendLeaderInfo(h);
+    // the leader's own epoch ack: its state is what it starts from
+    this.epochAcks.add(this.m.myid);
+    this.maybeEndDiscovery();
   }
 
   private sendLeaderInfo(h: LearnerHandle): void {
     h.stage = 'LEADERINFO_SENT';
-    this.send(h, { type: 'LEADERINFO', epoch: this.epoch! });
+    this.send(h, { type: 'LEADERINFO', epoch: this.fixedEpoch });
   }
 
   private onAckEpoch(h: LearnerHandle, currentEpoch: number, lastZxid: number): void {
@@ -202,12 +208,12 @@ export class LeaderRole implements Role {
   private maybeEndDiscovery(): void {
     if (this.m.phase !== 'DISCOVERY' || !this.m.config.quorum.isQuorum(this.epochAcks)) return;
     this.m.phase = 'SYNCHRONIZATION';
-    this.m.announce(this.m.myid, this.epoch!);
+    this.m.announce(this.m.myid, this.fixedEpoch);
     this.m.trace('LeaderEndDiscovery', { epoch: this.epoch, acks: [...this.epochAcks] });
-    // the leader's history is what the epoch starts from: durable first, then the epoch
+    // the leader's history is what the epoch starts from: it was durable before the leader voted; now the epoch
+    invariant(this.m.durableZxid >= this.initialHistoryEnd, 'a leader whose history is not durable ends discovery');
+    this.m.setEpoch('currentEpoch', this.fixedEpoch);
     this.maybeSelfAckNewLeader();
-    if (this.epoch! > this.m.currentEpoch) this.m.out.push({ kind: 'persistEpoch', file: 'currentEpoch', epoch: this.epoch! });
-    else this.epochCurrent = true;
     for (const h of this.learners.values()) {
       if (h.stage === 'EPOCH_ACKED') this.synchronise(h, h.lastZxid);
     }
@@ -265,7 +271,7 @@ export class LeaderRole implements Role {
     }
     h.forwarding = true;
     h.stage = 'SYNCED';
-    this.send(h, { type: 'NEWLEADER', epoch: this.epoch!, sessionKey: this.m.config.sessionKey });
+    this.send(h, { type: 'NEWLEADER', epoch: this.fixedEpoch, sessionKey: this.m.config.sessionKey });
   }
 
   private onAckNewLeader(h: LearnerHandle): void {
@@ -282,7 +288,7 @@ export class LeaderRole implements Role {
   /** The leader acks its own NEWLEADER once its history and its currentEpoch are durable. */
   private maybeSelfAckNewLeader(): void {
     const m = this.m;
-    if (this.m.phase === 'DISCOVERY' || !this.epochCurrent || m.durableZxid < this.initialHistoryEnd) return;
+    if (this.m.phase === 'DISCOVERY' || m.currentEpoch !== this.fixedEpoch || m.durableZxid < this.initialHistoryEnd) return;
     if (this.newLeaderAcks.has(m.myid)) return;
     this.newLeaderAcks.add(m.myid);
     m.trace('LeaderSelfAckNewLeader', { epoch: this.epoch });
@@ -295,15 +301,16 @@ export class LeaderRole implements Role {
     this.established = true;
     m.phase = 'BROADCAST';
     m.trace('LeaderEstablished', { epoch: this.epoch, acks: [...this.newLeaderAcks], initialHistoryEnd: this.initialHistoryEnd });
-    m.announce(m.myid, this.epoch!);
+    m.announce(m.myid, this.fixedEpoch);
     // the initial history is committed: here, and at every learner synchronised with it
     m.commitUpTo(this.initialHistoryEnd);
     // learners that acked learn the commit point with UPTODATE; the others with theirs, or from the COMMITs before it
     for (const h of this.learners.values()) if (h.stage === 'NEWLEADER_ACKED') this.upToDate(h);
-    this.prep = new Prep(m.db.tree, m.config);
-    this.prep.reset(makeZxid(this.epoch!, 0));
-    this.tracker = new SessionTracker(0n);
-    for (const [id, timeout] of m.db.sessions) this.tracker.add(id, timeout, m.now);
+    const prep = new Prep(m.db.tree, m.config);
+    prep.reset(makeZxid(this.fixedEpoch, 0));
+    const tracker = new SessionTracker(0n);
+    for (const [id, timeout] of m.db.sessions) tracker.add(id, timeout, m.now);
+    this.broadcast = { prep, tracker };
     this.nextContainerCheck = m.now + m.config.containerCheckIntervalMs;
     m.frontend.serve();
   }
@@ -326,10 +333,7 @@ export class LeaderRole implements Role {
   }
 
   durable(zxid: number, _now: number): void {
-    if (!this.established) {
-      this.maybeSelfAckNewLeader();
-      return;
-    }
+    if (!this.established) return;
     for (const p of this.proposals) if (p.txn.hdr.zxid <= zxid) p.acks.add(this.m.myid);
     this.tryCommit();
   }
@@ -363,40 +367,41 @@ export class LeaderRole implements Role {
 
   /** A committed transaction was applied here: the prepared state and the session table follow. */
   applied(txn: Txn): void {
-    this.prep?.applied(txn.hdr.zxid);
-    if (txn.hdr.type === OpCode.closeSession) this.tracker?.remove(txn.hdr.sessionId);
+    this.broadcast?.prep.applied(txn.hdr.zxid);
+    if (txn.hdr.type === OpCode.closeSession) this.broadcast?.tracker.remove(txn.hdr.sessionId);
   }
 
   // ------------------------------------------------------------ requests (local clients and forwarded)
 
   write(sessionId: bigint, cxid: number, req: Request, ids: readonly Id[], now: number): void {
-    this.propose(this.prep!.write(sessionId, cxid, req, ids, now));
+    this.propose(this.est.prep.write(sessionId, cxid, req, ids, now));
   }
 
   createSession(sessionId: bigint, timeout: number, now: number): void {
-    this.tracker!.add(sessionId, timeout, now);
-    this.propose(this.prep!.createSession(sessionId, timeout, now));
+    this.est.tracker.add(sessionId, timeout, now);
+    this.propose(this.est.prep.createSession(sessionId, timeout, now));
   }
 
   closeSession(sessionId: bigint, cxid: number, now: number): void {
-    this.tracker!.setClosing(sessionId);
-    this.propose(this.prep!.closeSession(sessionId, cxid, now));
+    this.est.tracker.setClosing(sessionId);
+    this.propose(this.est.prep.closeSession(sessionId, cxid, now));
   }
 
   sync(sessionId: bigint): void {
-    this.m.frontend.synced(sessionId, this.prep!.lastZxid);
+    this.m.frontend.synced(sessionId, this.est.prep.lastZxid);
   }
 
   touch(sessionId: bigint, now: number): boolean {
-    return this.tracker!.touch(sessionId, now);
+    return this.est.tracker.touch(sessionId, now);
   }
 
   revalidate(sessionId: bigint, timeout: number, now: number): void {
-    this.m.frontend.revalidated(sessionId, this.tracker!.touch(sessionId, now, timeout));
+    this.m.frontend.revalidated(sessionId, this.est.tracker.touch(sessionId, now, timeout));
   }
 
   private onRequest(h: LearnerHandle, sessionId: bigint, cxid: number, request: ForwardedRequest, ids: Id[], now: number): void {
-    if (!this.serving) return;
+    // a learner serves only after UPTODATE, so this comes after the leader stopped: its client hears nothing, and retries
+    if (!this.serving) return this.discard(h, `a forwarded ${request.kind} while not serving`);
     switch (request.kind) {
       case 'write':
         this.write(sessionId, cxid, request.req, ids, now);
@@ -408,7 +413,7 @@ export class LeaderRole implements Role {
         this.closeSession(sessionId, cxid, now);
         return;
       case 'sync':
-        this.send(h, { type: 'SYNC', sessionId, zxid: this.prep!.lastZxid });
+        this.send(h, { type: 'SYNC', sessionId, zxid: this.est.prep.lastZxid });
         return;
     }
   }
@@ -430,15 +435,16 @@ export class LeaderRole implements Role {
       case 'ACKEPOCH':
         return this.onAckEpoch(h, packet.currentEpoch, packet.lastZxid);
       case 'ACK':
-        if (h.stage === 'SYNCED' && packet.zxid === makeZxid(this.epoch!, 0)) return this.onAckNewLeader(h);
+        if (h.stage === 'SYNCED' && packet.zxid === makeZxid(this.fixedEpoch, 0)) return this.onAckNewLeader(h);
         if (h.stage === 'NEWLEADER_ACKED' || h.stage === 'UP') return this.onAck(h, packet.zxid);
         return this.drop(h, `ACK ${zxidHex(packet.zxid)} out of turn`);
       case 'PING':
-        if (this.serving) for (const t of packet.touches) this.tracker!.touch(t.sessionId, now, t.timeout);
+        if (this.serving) for (const t of packet.touches) this.est.tracker.touch(t.sessionId, now, t.timeout);
+        else if (packet.touches.length > 0) this.discard(h, 'session touches while not serving');
         return;
       case 'REVALIDATE':
-        if (!this.serving) return;
-        this.send(h, { type: 'REVALIDATE_ANSWER', sessionId: packet.sessionId, valid: this.tracker!.touch(packet.sessionId, now, packet.timeout) });
+        if (!this.serving) return this.discard(h, 'REVALIDATE while not serving');
+        this.send(h, { type: 'REVALIDATE_ANSWER', sessionId: packet.sessionId, valid: this.est.tracker.touch(packet.sessionId, now, packet.timeout) });
         return;
       case 'REQUEST':
         return this.onRequest(h, packet.sessionId, packet.cxid, packet.request, packet.ids, now);
@@ -467,28 +473,37 @@ export class LeaderRole implements Role {
       this.nextPing = now + Math.max(1, Math.floor(tickTime / 2));
       for (const h of this.learners.values()) if (h.stage === 'UP') this.send(h, { type: 'PING', touches: [] });
     }
-    for (const s of this.tracker!.expire(now)) this.propose(this.prep!.closeSession(s.id, 0, now));
+    for (const s of this.est.tracker.expire(now)) this.propose(this.est.prep.closeSession(s.id, 0, now));
     if (this.stopped) return;
     if (now >= this.nextContainerCheck) {
       this.nextContainerCheck = now + m.config.containerCheckIntervalMs;
       let budget = containerBudget(m.config);
       for (const path of containerCandidates(m.db.tree, now, m.config)) {
         if (budget-- <= 0 || this.stopped) break;
-        this.propose(this.prep!.deleteContainer(path, now));
+        this.propose(this.est.prep.deleteContainer(path, now));
       }
     }
   }
 
   /** The leader's sessions and their expiry (null before the epoch is established). */
   get sessionTracker(): SessionTracker | null {
-    return this.tracker;
+    return this.broadcast?.tracker ?? null;
   }
 
   /** What four-letter words report of the leader. */
-  get learnerCount(): { synced: number; all: number } {
-    let synced = 0;
-    for (const h of this.learners.values()) if (h.stage === 'UP' && !h.observer) synced++;
-    return { synced, all: this.learners.size };
+  get learnerCount(): { all: number; syncedFollowers: number; syncedObservers: number; pendingSyncs: number } {
+    let syncedFollowers = 0;
+    let syncedObservers = 0;
+    let pendingSyncs = 0;
+    for (const h of this.learners.values()) {
+      if (h.stage === 'UP') {
+        if (h.observer) syncedObservers++;
+        else syncedFollowers++;
+      } else if (h.forwarding) {
+        pendingSyncs++;
+      }
+    }
+    return { all: this.learners.size, syncedFollowers, syncedObservers, pendingSyncs };
   }
 }
 

@@ -21,7 +21,6 @@ import { type Id, type Request } from '../../wire/protocol.js';
 import { invariant } from '../invariant.js';
 import type { Txn } from '../txn.js';
 import { epochOf, makeZxid, zxidHex } from '../zxid.js';
-import type { EpochFile } from './effects.js';
 import type { QuorumPacket, ServerId, SessionTouch } from './messages.js';
 import type { Member, Role } from './member.js';
 
@@ -30,11 +29,9 @@ type Stage =
   | 'CONNECTING'
   /** FOLLOWERINFO/OBSERVERINFO sent; waiting for LEADERINFO */
   | 'INFO_SENT'
-  /** LEADERINFO's epoch is being made durable; ACKEPOCH follows */
-  | 'ACCEPTING_EPOCH'
   /** ACKEPOCH sent; the synchronisation stream comes */
   | 'SYNCHRONISING'
-  /** NEWLEADER came: the log, then currentEpoch, are being made durable; the ack follows */
+  /** NEWLEADER came: the log is being made durable; then currentEpoch is written and the ack sent */
   | 'NEWLEADER_PENDING'
   /** NEWLEADER acked; waiting for UPTODATE */
   | 'AWAITING_UPTODATE'
@@ -93,27 +90,41 @@ export class LearnerRole implements Role {
 
   // ------------------------------------------------------------ connection
 
-  connected(conn: number, peer: ServerId, now: number): void {
-    if (peer !== this.leader || this.conn !== null || this.stage !== 'CONNECTING') {
+  connected(conn: number, peer: ServerId, _now: number): void {
+    if (peer !== this.leader || this.conn !== null || this.stage !== 'CONNECTING' || this.retryAt !== null) {
       this.m.out.push({ kind: 'disconnect', conn });
       return;
     }
+    // (a connection is not a word from the leader: initLimit counts on from the election)
     this.conn = conn;
-    this.lastHeard = now;
     this.stage = 'INFO_SENT';
     this.m.trace('LearnerConnected', { leader: peer, acceptedEpoch: this.m.acceptedEpoch });
     this.send(this.observer ? { type: 'OBSERVERINFO', acceptedEpoch: this.m.acceptedEpoch } : { type: 'FOLLOWERINFO', acceptedEpoch: this.m.acceptedEpoch });
   }
 
-  failed(peer: ServerId): void {
-    if (peer === this.leader && this.stage === 'CONNECTING') this.giveUp(`cannot connect to leader ${peer}`);
+  /**
+   * The connection to the leader could not be made. The member it elected
+   * may not lead yet (it is still finishing its own election): try again,
+   * until initLimit passes without a word from it (see tick).
+   */
+  failed(peer: ServerId, now: number): void {
+    if (peer === this.leader && this.stage === 'CONNECTING') this.retryLater(now, 'no connection');
   }
 
-  closed(conn: number, _now: number): void {
-    if (conn === this.conn) {
-      this.conn = null;
-      this.giveUp(`the connection to leader ${this.leader} closed`);
-    }
+  closed(conn: number, now: number): void {
+    if (conn !== this.conn) return;
+    this.conn = null;
+    // closed before the leader said anything: it was not leading yet, as above
+    if (this.stage === 'INFO_SENT') this.retryLater(now, 'the connection closed before LEADERINFO');
+    else this.giveUp(`the connection to leader ${this.leader} closed`);
+  }
+
+  private retryAt: number | null = null;
+
+  private retryLater(now: number, why: string): void {
+    this.stage = 'CONNECTING';
+    this.retryAt = now + Math.max(10, Math.floor(this.m.config.tickTime / 10));
+    this.m.trace('LearnerConnectRetry', { leader: this.leader, why });
   }
 
   // ------------------------------------------------------------ packets
@@ -153,9 +164,11 @@ export class LearnerRole implements Role {
         return this.onPing();
       case 'REVALIDATE_ANSWER':
         if (this.serving) this.m.frontend.revalidated(packet.sessionId, packet.valid);
+        else this.m.trace('LearnerDiscard', { leader: this.leader, what: 'REVALIDATE answer while not serving' });
         return;
       case 'SYNC':
         if (this.serving) this.m.frontend.synced(packet.sessionId, packet.zxid);
+        else this.m.trace('LearnerDiscard', { leader: this.leader, what: 'SYNC answer while not serving' });
         return;
       default:
         return this.protocolError(`${packet.type} is not a packet a leader sends`);
@@ -176,14 +189,9 @@ export class LearnerRole implements Role {
       this.ackEpoch(-1);
       return;
     }
-    this.stage = 'ACCEPTING_EPOCH';
-    this.m.out.push({ kind: 'persistEpoch', file: 'acceptedEpoch', epoch });
-  }
-
-  epochDurable(file: EpochFile, epoch: number, _now: number): void {
-    if (epoch !== this.newEpoch) return;
-    if (file === 'acceptedEpoch' && this.stage === 'ACCEPTING_EPOCH') this.ackEpoch(this.m.currentEpoch);
-    else if (file === 'currentEpoch' && this.stage === 'NEWLEADER_PENDING') this.ackNewLeader();
+    // accepted durably before the ACKEPOCH that promises it
+    this.m.setEpoch('acceptedEpoch', epoch);
+    this.ackEpoch(this.m.currentEpoch);
   }
 
   private ackEpoch(currentEpoch: number): void {
@@ -213,7 +221,7 @@ export class LearnerRole implements Role {
   }
 
   private inSync(): boolean {
-    return this.syncStarted && this.stage !== 'CONNECTING' && this.stage !== 'INFO_SENT' && this.stage !== 'ACCEPTING_EPOCH';
+    return this.syncStarted && this.stage !== 'CONNECTING' && this.stage !== 'INFO_SENT';
   }
 
   private onProposal(txn: Txn): void {
@@ -262,8 +270,8 @@ export class LearnerRole implements Role {
   /** Once everything logged before NEWLEADER is durable: the epoch becomes current (durably), then the ack. */
   private afterNewLeaderLogDurable(): void {
     if (this.stage !== 'NEWLEADER_PENDING' || this.m.durableZxid < this.newLeaderLogEnd) return;
-    if (this.m.currentEpoch >= this.newEpoch) this.ackNewLeader();
-    else this.m.out.push({ kind: 'persistEpoch', file: 'currentEpoch', epoch: this.newEpoch });
+    if (this.m.currentEpoch < this.newEpoch) this.m.setEpoch('currentEpoch', this.newEpoch);
+    this.ackNewLeader();
   }
 
   private ackNewLeader(): void {
@@ -283,6 +291,7 @@ export class LearnerRole implements Role {
     this.m.phase = 'BROADCAST';
     this.m.trace('LearnerUpToDate', { leader: this.leader, epoch: this.newEpoch, applied: this.m.db.lastZxid });
     this.m.announce(this.leader, this.newEpoch, this.syncMode);
+    this.m.synchronised();
     this.m.frontend.serve();
   }
 
@@ -318,7 +327,14 @@ export class LearnerRole implements Role {
   tick(now: number): void {
     const { tickTime, initLimit, syncLimit } = this.m.config;
     const limit = (this.stage === 'BROADCAST' ? syncLimit : initLimit) * tickTime;
-    if (now - this.lastHeard > limit) this.giveUp(`nothing from leader ${this.leader} for ${now - this.lastHeard} ms`);
+    if (now - this.lastHeard > limit) {
+      this.giveUp(`nothing from leader ${this.leader} for ${now - this.lastHeard} ms`);
+      return;
+    }
+    if (this.retryAt !== null && now >= this.retryAt && this.stage === 'CONNECTING') {
+      this.retryAt = null;
+      this.m.out.push({ kind: 'connect', to: this.leader });
+    }
   }
 
   // ------------------------------------------------------------ client requests, to the leader

@@ -51,6 +51,13 @@ export interface MemberConfig extends FrontendConfig, PrepOptions {
   containerMaxNeverUsedIntervalMs?: number;
   /** write trace effects */
   trace?: boolean;
+  /**
+   * The member's log was repaired (a damaged tail moved aside): what it
+   * holds may lack transactions that were committed, so it must not vote
+   * on it. It takes part in no election (as an observer does) until a
+   * leader has synchronised it.
+   */
+  repaired?: boolean;
   /** deliberately injected protocol bugs, for proving the checks can fail; never set in production */
   bugs?: ZabBugs;
 }
@@ -83,7 +90,6 @@ export interface Role extends WritePath, Omit<SessionAuthority, 'newSessionId'> 
   closed(conn: number, now: number): void;
   receive(conn: number, packet: QuorumPacket, now: number): void;
   durable(zxid: number, now: number): void;
-  epochDurable(file: EpochFile, epoch: number, now: number): void;
   /** a committed transaction was applied here */
   applied(txn: Txn): void;
   tick(now: number): void;
@@ -96,7 +102,7 @@ export class Member implements WritePath, SessionAuthority {
   replica: Replica;
   state: PeerState = 'LOOKING';
   phase: ZabPhase = 'ELECTION';
-  /** durable values (the files); the leader or learner waits for epochDurable after asking */
+  /** the epoch files' values (written durably in the step that changes them) */
   acceptedEpoch: number;
   currentEpoch: number;
   /** logged transactions not yet applied, oldest first */
@@ -143,7 +149,7 @@ export class Member implements WritePath, SessionAuthority {
     this.ids = new SessionTracker(sessionIdBase);
     const electionConfig: ElectionConfig = {
       myid: config.myid,
-      participant: config.quorum.isVoter(config.myid),
+      participant: config.quorum.isVoter(config.myid) && !config.repaired,
       finalizeWait: config.finalizeWait,
       minNotificationInterval: config.minNotificationInterval,
       maxNotificationInterval: config.maxNotificationInterval,
@@ -214,7 +220,7 @@ export class Member implements WritePath, SessionAuthority {
   /** A learner's connection to its leader could not be made. */
   quorumFailed(peer: ServerId, now: number): void {
     this.now = now;
-    if (this.role instanceof LearnerRole) this.role.failed(peer);
+    if (this.role instanceof LearnerRole) this.role.failed(peer, now);
   }
 
   /** A quorum connection closed (the peer went, or the link broke). */
@@ -242,18 +248,6 @@ export class Member implements WritePath, SessionAuthority {
     if (this.electionDeferred && this.durableZxid >= this.lastLogged) this.startElection(now);
   }
 
-  epochDurable(file: EpochFile, epoch: number, now: number): void {
-    this.now = now;
-    if (file === 'acceptedEpoch') this.acceptedEpoch = Math.max(this.acceptedEpoch, epoch);
-    else this.currentEpoch = Math.max(this.currentEpoch, epoch);
-    this.trace('EpochDurable', { file, epoch });
-    if (this.role) this.role.epochDurable(file, epoch, now);
-    else if (file === 'currentEpoch' && this.state === 'LOOKING' && !this.electionDeferred && this.config.quorum.isVoter(this.myid) && epoch > this.election.ownVote.peerEpoch) {
-      // a write begun in the role it left finished: vote with what it now holds
-      this.startElection(now);
-    }
-  }
-
   /** The injected bug: a left leader's proposals are logged when they fit and acked at once. */
   private staleReceive(conn: number, packet: QuorumPacket): void {
     if (packet.type === 'PROPOSAL') {
@@ -262,6 +256,15 @@ export class Member implements WritePath, SessionAuthority {
     } else if (packet.type === 'PING') {
       this.out.push({ kind: 'send', conn, packet: { type: 'PING', touches: [] } });
     }
+  }
+
+  /** Makes an epoch file hold `epoch`: now, and durably before any later effect is carried out. */
+  setEpoch(file: EpochFile, epoch: number): void {
+    invariant(epoch >= this[file], () => `${file} would go back from ${this[file]} to ${epoch}`);
+    this[file] = epoch;
+    invariant(this.currentEpoch <= this.acceptedEpoch, () => `currentEpoch ${this.currentEpoch} above acceptedEpoch ${this.acceptedEpoch}`);
+    this.trace('EpochWritten', { file, epoch });
+    this.out.push({ kind: 'persistEpoch', file, epoch });
   }
 
   // ------------------------------------------------------------ roles
@@ -337,6 +340,15 @@ export class Member implements WritePath, SessionAuthority {
     }
     this.pending.splice(0, n);
     this.replica.caughtUp();
+  }
+
+  /** A leader synchronised this member: if its log was repaired, it votes again from now on. */
+  synchronised(): void {
+    if (!this.config.repaired) return;
+    this.config.repaired = false;
+    this.election.config.participant = this.config.quorum.isVoter(this.myid);
+    this.trace('RepairSettled', {});
+    this.out.push({ kind: 'repairSettled' });
   }
 
   /** Keeps a committed transaction for DIFF, dropping the oldest beyond the window. */

@@ -10,6 +10,11 @@
 // Side files are named `log.<hex>.damaged-at-<offset>` and
 // `log.<hex>.after-damage`, names the log never reads or purges. The
 // directory is locked while this runs: a server cannot be using it.
+//
+// A repair also leaves the mark `version-2/repaired`: a member of an
+// ensemble that starts on a repaired log takes part in no election until a
+// leader has synchronised it (what it lost may have been committed, so its
+// vote could elect a leader without it), and clears the mark then.
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +46,11 @@ interface FirstDamage {
   record: 'whole' | 'damaged' | 'none';
   /** The zxid of the record at the damage when its header verified, else null. */
   zxid: number | null;
+}
+
+/** The mark a repair leaves in the log folder `dir` (see the file header). */
+export function repairMarkPath(dir: string): string {
+  return path.join(versionDir(dir), 'repaired');
 }
 
 /** Moves the damaged tail of the log in `dir` (its `version-2` folder) aside; see the file header. */
@@ -94,8 +104,16 @@ export async function repairLog(dir: string): Promise<RepairReport> {
       await fsp.rename(later.path, side);
       sideFiles.push(side);
     }
-    await syncDir(vdir);
     removed.sort((a, b) => a - b);
+    // an earlier repair's mark may still be there: replaced, its member is not synchronised yet either
+    const mark = await fsp.open(repairMarkPath(dir), 'w', 0o600);
+    try {
+      await mark.writeFile(`repaired at offset ${damage.offset} of ${f.path}; took out ${zxidRanges(removed) || 'no readable record'}\n`);
+      await mark.sync();
+    } finally {
+      await mark.close();
+    }
+    await syncDir(vdir);
     return { damage: { file: f.path, offset: damage.offset, reason: damage.reason }, lastZxid, removed, unreadable, sideFiles };
   } finally {
     await lock.release();
