@@ -12,19 +12,21 @@
 //    short tickTime; the time from the kill until a survivor acknowledges a
 //    write (bench/lib/leader-kills.ts);
 // 3. catch-up: the time a follower restarted after many transactions takes
-//    to serve with the leader's zxid (bench/lib/catch-up.ts).
+//    to serve with the leader's zxid (bench/lib/catch-up.ts);
+// 4. write latency: one write at a time on the leader and on a follower,
+//    the ensemble's own path with nothing to hide it (bench/lib/write-latency.ts).
 //
 // The ensembles take turns in every part. Tables go to stdout; every raw
 // measurement to bench/results/ensemble-<time>.json and what the run
 // printed to bench/results/ensemble-<time>.txt.
 //
-//   node dist/bench/ensemble.js [--parts throughput,election,catchup]
+//   node dist/bench/ensemble.js [--parts throughput,election,catchup,latency]
 //     [--servers null,verikeeper,zookeeper] [--rounds 5] [--warmup 5]
 //     [--duration 10] [--mixes 100,90,0] [--sessions 16] [--inflight 8]
 //     [--value 1024] [--keys 10000] [--threads 2]
 //     [--tick-time 2000] [--init-limit 10] [--sync-limit 5] [--snap-count 100000]
 //     [--kills 10] [--kill-blocks 2] [--election-tick-time 200] [--probe-timeout 250]
-//     [--transactions 100000] [--catchups 3]
+//     [--transactions 100000] [--catchups 3] [--latency-writes 2000]
 //     [--zk-heap 1000m] [--dir DIR] [--profile DIR]
 //
 // --kills is the number of kills per ensemble, made in --kill-blocks blocks
@@ -36,6 +38,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureCatchUp, type CatchUpPlan, type CatchUpRecord } from './lib/catch-up.js';
+import { measureLatency, type LatencyPlan, type LatencyRecord } from './lib/write-latency.js';
 import { runLoadRounds, TARGET_NAMES, type LoadPlan, type LoadRun, type LoadTarget } from './lib/ensemble-load.js';
 import { ENSEMBLE_NAMES, type EnsembleKind, type EnsembleSettings } from './lib/ensembles.js';
 import { killLeaders, type KillPlan, type KillRecord } from './lib/leader-kills.js';
@@ -43,7 +46,8 @@ import { LOAD_OPTIONS, loadSettings, numberOption } from './lib/load-options.js'
 import { COMPARISON_HEADER, comparisonCells, mixName, summarizeRuns } from './lib/load-summary.js';
 import { fmt, machineInfo, markdownTable, median, percentile, resultsStamp, saveResults, saveText } from './lib/report.js';
 
-type Part = 'throughput' | 'election' | 'catchup';
+const PARTS = ['throughput', 'election', 'catchup', 'latency'] as const;
+type Part = (typeof PARTS)[number];
 
 /** Throughput × at least this, with a p99 no worse. */
 const THROUGHPUT_TARGET = 1.25;
@@ -55,6 +59,7 @@ interface Options {
   load: LoadPlan;
   kills: KillPlan & { blocks: number };
   catchUp: CatchUpPlan & { repeats: number };
+  latency: LatencyPlan & { repeats: number };
   kinds: EnsembleKind[];
 }
 
@@ -62,7 +67,7 @@ function parse(): Options {
   const { values } = parseArgs({
     options: {
       ...LOAD_OPTIONS,
-      parts: { type: 'string', default: 'throughput,election,catchup' },
+      parts: { type: 'string', default: PARTS.join(',') },
       'tick-time': { type: 'string', default: '2000' },
       'init-limit': { type: 'string', default: '10' },
       'sync-limit': { type: 'string', default: '5' },
@@ -72,12 +77,13 @@ function parse(): Options {
       'probe-timeout': { type: 'string', default: '250' },
       transactions: { type: 'string', default: '100000' },
       catchups: { type: 'string', default: '3' },
+      'latency-writes': { type: 'string', default: '2000' },
       profile: { type: 'string' },
     },
   });
   const num = (name: keyof typeof values & string, min: number): number => numberOption(name, String(values[name]), min);
   const parts = values.parts.split(',').map((s) => s.trim()) as Part[];
-  for (const p of parts) if (!['throughput', 'election', 'catchup'].includes(p)) throw new Error(`unknown part ${p} (throughput, election, catchup)`);
+  for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`unknown part ${p} (${PARTS.join(', ')})`);
   const base = loadSettings(values, Object.keys(TARGET_NAMES));
   const servers = base.servers as LoadTarget[];
   const settings: EnsembleSettings = {
@@ -114,6 +120,13 @@ function parse(): Options {
       settings: { ...settings, logLevel: 'info' },
       pollMs: 10,
       deadlineMs: 300000,
+    },
+    latency: {
+      writes: num('latency-writes', 1),
+      warmup: 200,
+      // the same rounds as the throughput part
+      repeats: base.rounds,
+      settings,
     },
   };
 }
@@ -220,6 +233,18 @@ function catchUpTable(kinds: EnsembleKind[], records: CatchUpRecord[]): string {
   );
 }
 
+function latencyTable(kinds: EnsembleKind[], records: LatencyRecord[]): string {
+  return markdownTable(
+    ['ensemble', 'written via', 'writes/s', 'p50 ms', 'p99 ms'],
+    kinds.flatMap((k) =>
+      (['leader', 'follower'] as const).map((via) => {
+        const rs = records.filter((r) => r.ensemble === k && r.via === via);
+        return [ENSEMBLE_NAMES[k], via, fmt(median(rs.map((r) => r.rate))), fmt(median(rs.map((r) => r.p50))), fmt(median(rs.map((r) => r.p99)))];
+      }),
+    ),
+  );
+}
+
 // ------------------------------------------------------------------ main
 
 const loadAverage = (): string => os.loadavg().map((x) => x.toFixed(2)).join(', ');
@@ -296,6 +321,19 @@ async function run(o: Options, stamp: string, say: (line: string) => void): Prom
     out.push(
       `Catch-up of a follower stopped while ${o.catchUp.transactions} creates of ${o.catchUp.valueSize} bytes were committed, tickTime ${o.catchUp.settings.tickTime}:\n`,
       catchUpTable(o.kinds, records) + '\n',
+    );
+  }
+
+  if (o.parts.includes('latency') && o.kinds.length > 0) {
+    say(`\n# write latency: ${o.latency.writes} writes one at a time on the leader, then on a follower, ${o.latency.repeats} times per ensemble`);
+    const records: LatencyRecord[] = [];
+    for (let repeat = 1; repeat <= o.latency.repeats; repeat++) {
+      for (const kind of o.kinds) records.push(...(await measureLatency(kind, repeat, o.latency, say)));
+    }
+    raw.latency = { records };
+    out.push(
+      `Write latency: ${o.latency.writes} setData of 16 bytes one at a time on one session (after ${o.latency.warmup} unmeasured), medians of ${o.latency.repeats} fresh ensembles, tickTime ${o.latency.settings.tickTime}:\n`,
+      latencyTable(o.kinds, records) + '\n',
     );
   }
 

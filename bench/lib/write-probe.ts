@@ -188,6 +188,17 @@ export class WriteProbe {
     await this.write(timeoutMs);
   }
 
+  /** `n` writes one after the other on the open session; each one's time from sending to the answer, ms. */
+  async sequential(n: number, timeoutMs = 10000): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await this.write(timeoutMs);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  }
+
   /**
    * Writes until a write is acknowledged (or `deadline`, a performance.now()
    * time, passes: then null).
