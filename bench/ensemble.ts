@@ -23,7 +23,7 @@
 //   node dist/bench/ensemble.js [--parts throughput,election,catchup,latency]
 //     [--servers null,verikeeper,zookeeper] [--rounds 5] [--warmup 5]
 //     [--duration 10] [--mixes 100,90,0] [--sessions 16] [--inflight 8]
-//     [--value 1024] [--keys 10000] [--threads 2]
+//     [--value 1024] [--keys 10000] [--threads 2] [--prime 30]
 //     [--tick-time 2000] [--init-limit 10] [--sync-limit 5] [--snap-count 100000]
 //     [--kills 10] [--kill-blocks 2] [--election-tick-time 200] [--probe-timeout 250]
 //     [--transactions 100000] [--catchups 3] [--latency-writes 2000]
@@ -31,7 +31,8 @@
 //
 // --kills is the number of kills per ensemble, made in --kill-blocks blocks
 // (one ensemble's block, then the other's); --catchups the repeats per
-// ensemble. --profile writes a CPU profile of each of our members there
+// ensemble. --prime is the seconds of unmeasured load each ensemble gets
+// before its measured runs (bench/lib/ensemble-load.ts). --profile writes a CPU profile of each of our members there
 // (node --cpu-prof), to see where their time goes.
 
 import os from 'node:os';
@@ -77,6 +78,7 @@ function parse(): Options {
       'probe-timeout': { type: 'string', default: '250' },
       transactions: { type: 'string', default: '100000' },
       catchups: { type: 'string', default: '3' },
+      prime: { type: 'string', default: '30' },
       'latency-writes': { type: 'string', default: '2000' },
       profile: { type: 'string' },
     },
@@ -101,7 +103,7 @@ function parse(): Options {
   return {
     parts,
     kinds: servers.filter((s): s is EnsembleKind => s !== 'null'),
-    load: { ...base, servers, settings },
+    load: { ...base, servers, settings, primeSec: num('prime', 0) },
     kills: {
       kills: Math.ceil(kills / blocks),
       blocks,
@@ -287,7 +289,7 @@ async function run(o: Options, stamp: string, say: (line: string) => void): Prom
     verdicts.push(...t.verdicts);
     out.push(
       `Throughput: medians of ${o.load.rounds} rounds; ${o.load.load.sessions} sessions × ${o.load.load.inflight} in flight spread round-robin over the three members, ` +
-        `${o.load.load.valueSize}-byte values, ${o.load.load.keys} keys, ${o.load.load.warmupSec} s warm-up + ${o.load.load.durationSec} s per run; ` +
+        `${o.load.load.valueSize}-byte values, ${o.load.load.keys} keys, each ensemble primed with ${o.load.primeSec} s of load, then ${o.load.load.warmupSec} s warm-up + ${o.load.load.durationSec} s per run; ` +
         `tickTime ${o.load.settings.tickTime}, initLimit ${o.load.settings.initLimit}, syncLimit ${o.load.settings.syncLimit}, snapCount ${o.load.settings.snapCount}, forceSync on:\n`,
       ...t.tables.map((x) => x + '\n'),
     );

@@ -2,7 +2,12 @@
 // ensemble is started fresh (same zoo.cfg for both kinds), the key space is
 // created through member 1 and every member waited on until it holds it,
 // and the load generator runs every read/write mix with its sessions spread
-// round-robin over the members. The kinds take turns within a round (null
+// round-robin over the members. Before the measured runs every ensemble is
+// primed: each mix runs unmeasured for a share of `primeSec`. ZooKeeper's
+// three JVMs share the machine's cores with their JIT compilers: on two
+// cores they took about 25 s of load to reach their steady speed (reads
+// went from 7,700 to 20,000 ops/s over four 8 s runs), which a 5 s warm-up
+// per mix does not cover. The kinds take turns within a round (null
 // server, ours, ZooKeeper), as bench/throughput.ts does, so that a slower
 // minute of the machine falls on both.
 
@@ -31,6 +36,8 @@ export interface LoadPlan {
   rounds: number;
   servers: LoadTarget[];
   mixes: number[];
+  /** seconds of unmeasured load, spread over the mixes, before an ensemble's measured runs */
+  primeSec: number;
   load: Omit<LoadOptions, 'port' | 'ports' | 'readPercent'>;
   settings: EnsembleSettings;
 }
@@ -56,6 +63,11 @@ async function loadEnsemble(round: number, kind: EnsembleKind, plan: LoadPlan, s
   const runs: LoadRun[] = [];
   try {
     await populate(e, plan);
+    if (plan.primeSec > 0) {
+      for (const readPercent of plan.mixes) {
+        await runLoad({ ...plan.load, port: e.clientPorts[0]!, ports: e.clientPorts, readPercent, warmupSec: 0, durationSec: plan.primeSec / plan.mixes.length });
+      }
+    }
     const modes = (await Promise.all(e.members.map((m) => m.status()))).map((s) => s?.mode ?? null);
     for (const readPercent of plan.mixes) {
       const cpu0 = e.members.map((m) => m.cpuSeconds());
