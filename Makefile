@@ -67,8 +67,9 @@ bench: build zookeeper
 	$(NODE) dist/bench/memory.js
 
 # our three-member ensemble beside ZooKeeper's: throughput, re-election after
-# kill -9 of the leader, catch-up of a restarted follower (a measurement, not
-# part of check); a shorter run: BENCH_ENSEMBLE_ARGS="--rounds 1 --duration 3 --kills 2 --transactions 10000 --catchups 1"
+# kill -9 of the leader, catch-up of a restarted follower, one write at a time
+# (a measurement, not part of check); a shorter run:
+# BENCH_ENSEMBLE_ARGS="--rounds 1 --prime 10 --duration 3 --kills 2 --transactions 10000 --catchups 1 --latency-writes 500"
 bench-ensemble: build zookeeper
 	$(NODE) dist/bench/ensemble.js $(BENCH_ENSEMBLE_ARGS)
 
