@@ -7,9 +7,12 @@
 //   node dist/bench/loadgen.js --port 2181 [--host 127.0.0.1] [--sessions 16]
 //     [--inflight 8] [--reads 90] [--value 1024] [--keys 10000] [--threads 2]
 //     [--warmup 5] [--duration 10] [--populate] [--json]
+//   node dist/bench/loadgen.js --ports 2181,2182,2183 …
 //
 // --populate creates the key space first (the parent and --keys znodes of
-// --value bytes). --json prints the result as one JSON line.
+// --value bytes). --json prints the result as one JSON line. --ports spreads
+// the sessions round-robin over the members of an ensemble (the key space is
+// created through the first).
 
 import { cpus } from 'node:os';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
@@ -22,6 +25,12 @@ import { LoadSession, type LoadSpec, type SessionCounts } from './lib/load-sessi
 export interface LoadOptions {
   host: string;
   port: number;
+  /**
+   * Client ports of an ensemble's members: session i connects to
+   * ports[i mod n], so the sessions are spread round-robin over the members.
+   * Without it every session connects to `port`.
+   */
+  ports?: readonly number[];
   sessions: number;
   inflight: number;
   /** percentage of reads, 0..100 */
@@ -58,6 +67,9 @@ interface WorkerInit {
   valueSize: number;
   keys: number;
   sessions: number;
+  /** the global index of this worker's first session (for the round-robin over `ports`) */
+  firstSession: number;
+  ports: readonly number[];
   seed: number;
 }
 
@@ -82,7 +94,10 @@ async function workerMain(init: WorkerInit): Promise<void> {
   const spec: LoadSpec = { ...init.spec, value: benchValue(init.valueSize), keys: keyPaths(init.keys) };
   const sessions: LoadSession[] = [];
   try {
-    for (let i = 0; i < init.sessions; i++) sessions.push(new LoadSession(spec, hist, init.seed * 7919 + i * 104729 + 1));
+    for (let i = 0; i < init.sessions; i++) {
+      const port = init.ports[(init.firstSession + i) % init.ports.length]!;
+      sessions.push(new LoadSession({ ...spec, port }, hist, init.seed * 7919 + i * 104729 + 1));
+    }
     await Promise.all(sessions.map((s) => s.open()));
   } catch (e) {
     port.postMessage({ kind: 'failed', message: (e as Error).message } satisfies FromWorker);
@@ -126,6 +141,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       });
     });
   try {
+    const ports = o.ports !== undefined && o.ports.length > 0 ? o.ports : [o.port];
+    let firstSession = 0;
     for (let t = 0; t < threads; t++) {
       const sessions = Math.floor(o.sessions / threads) + (t < o.sessions % threads ? 1 : 0);
       const init: WorkerInit = {
@@ -133,8 +150,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         valueSize: o.valueSize,
         keys: o.keys,
         sessions,
+        firstSession,
+        ports,
         seed: t + 1,
       };
+      firstSession += sessions;
       const w = new Worker(new URL(import.meta.url), { workerData: init });
       workers.push(w);
       messages.push(next(w));
@@ -192,6 +212,7 @@ export function loadArgs(argv: string[]): LoadOptions & { populate: boolean; jso
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
+      ports: { type: 'string' },
       sessions: { type: 'string', default: '16' },
       inflight: { type: 'string', default: '8' },
       reads: { type: 'string', default: '90' },
@@ -204,15 +225,18 @@ export function loadArgs(argv: string[]): LoadOptions & { populate: boolean; jso
       json: { type: 'boolean', default: false },
     },
   });
-  if (values.port === undefined) throw new Error('--port is required');
   const num = (name: string, v: string, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in [${min}, ${max}], got ${v}`);
     return n;
   };
+  const ports = values.ports === undefined ? [] : values.ports.split(',').map((p) => num('ports', p.trim(), 1, 65535));
+  const port = values.port !== undefined ? num('port', values.port, 1, 65535) : ports[0];
+  if (port === undefined) throw new Error('--port or --ports is required');
   return {
     host: values.host,
-    port: num('port', values.port, 1, 65535),
+    port,
+    ports: ports.length > 0 ? ports : [port],
     sessions: num('sessions', values.sessions, 1, 10000),
     inflight: num('inflight', values.inflight, 1, 1000),
     readPercent: num('reads', values.reads, 0, 100),

@@ -12,11 +12,12 @@
 //     [--keys 10000] [--threads 2] [--servers verikeeper,zookeeper,null]
 //     [--zk-heap 1000m] [--snap-count 100000] [--dir DIR]
 
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { populateKeys } from './lib/keyspace.js';
-import { fmt, machineInfo, markdownTable, median, saveResults } from './lib/report.js';
-import { DEFAULT_SETTINGS, startServer, type ServerKind, type ServerSettings } from './lib/servers.js';
+import { LOAD_OPTIONS, loadSettings } from './lib/load-options.js';
+import { COMPARISON_HEADER, comparisonCells, mixName, summarizeRuns } from './lib/load-summary.js';
+import { fmt, machineInfo, markdownTable, saveResults } from './lib/report.js';
+import { startServer, type ServerKind, type ServerSettings } from './lib/servers.js';
 import { runLoad, type LoadOptions, type LoadResult } from './loadgen.js';
 
 interface Run {
@@ -37,48 +38,9 @@ function parse(): {
   load: Omit<LoadOptions, 'port' | 'readPercent'>;
   settings: ServerSettings;
 } {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '5' },
-      duration: { type: 'string', default: '10' },
-      mixes: { type: 'string', default: '100,90,0' },
-      sessions: { type: 'string', default: '16' },
-      inflight: { type: 'string', default: '8' },
-      value: { type: 'string', default: '1024' },
-      keys: { type: 'string', default: '10000' },
-      threads: { type: 'string', default: String(Math.min(2, os.cpus().length)) },
-      servers: { type: 'string', default: 'null,verikeeper,zookeeper' },
-      'zk-heap': { type: 'string', default: '1000m' },
-      'snap-count': { type: 'string', default: String(DEFAULT_SETTINGS.snapCount) },
-      dir: { type: 'string', default: os.tmpdir() },
-    },
-  });
-  const servers = values.servers.split(',').map((s) => s.trim()) as ServerKind[];
-  for (const s of servers) if (!(s in NAMES)) throw new Error(`unknown server ${s} (verikeeper, zookeeper, null)`);
-  const valueSize = Number(values.value);
-  return {
-    rounds: Number(values.rounds),
-    mixes: values.mixes.split(',').map(Number),
-    servers,
-    load: {
-      host: '127.0.0.1',
-      sessions: Number(values.sessions),
-      inflight: Number(values.inflight),
-      valueSize,
-      keys: Number(values.keys),
-      threads: Number(values.threads),
-      warmupSec: Number(values.warmup),
-      durationSec: Number(values.duration),
-    },
-    settings: {
-      ...DEFAULT_SETTINGS,
-      baseDir: values.dir,
-      valueSize,
-      snapCount: Number(values['snap-count']),
-      jvmOptions: [`-Xmx${values['zk-heap']}`],
-    },
-  };
+  const { values } = parseArgs({ options: LOAD_OPTIONS });
+  const o = loadSettings(values, Object.keys(NAMES));
+  return { ...o, servers: o.servers as ServerKind[] };
 }
 
 async function main(): Promise<void> {
@@ -114,43 +76,18 @@ async function main(): Promise<void> {
     }
   }
 
-  const med = (server: ServerKind, mix: number, f: (r: Run) => number): number =>
-    median(runs.filter((r) => r.server === server && r.readPercent === mix).map(f));
-  const summary = o.mixes.map((mix) => {
-    const row: Record<string, number> = { readPercent: mix };
-    for (const s of o.servers) {
-      row[`${s}.opsPerSec`] = med(s, mix, (r) => r.result.opsPerSec);
-      row[`${s}.p50`] = med(s, mix, (r) => r.result.p50);
-      row[`${s}.p99`] = med(s, mix, (r) => r.result.p99);
-      row[`${s}.p999`] = med(s, mix, (r) => r.result.p999);
-      row[`${s}.serverCores`] = med(s, mix, (r) => r.serverCores);
-      row[`${s}.generatorCores`] = med(s, mix, (r) => r.result.generatorCores);
-      row[`${s}.errors`] = runs.filter((r) => r.server === s && r.readPercent === mix).reduce((n, r) => n + r.result.errors, 0);
-    }
-    return row;
-  });
+  const summary = summarizeRuns(runs, o.servers, o.mixes);
 
-  const mixName = (m: number): string => `${m}% reads`;
   const has = (s: ServerKind): boolean => o.servers.includes(s);
   const tables: string[] = [];
   if (has('verikeeper') && has('zookeeper')) {
-    const header = ['mix', 'verikeeper ops/s', 'p50 ms', 'p99 ms', 'ZooKeeper ops/s', 'p50 ms', 'p99 ms', 'throughput ×', 'p99 ×'];
+    const header = [...COMPARISON_HEADER];
     if (has('null')) header.push('generator ceiling ops/s');
     tables.push(
       markdownTable(
         header,
         summary.map((r) => {
-          const cells = [
-            mixName(r.readPercent!),
-            fmt(r['verikeeper.opsPerSec']!),
-            fmt(r['verikeeper.p50']!),
-            fmt(r['verikeeper.p99']!),
-            fmt(r['zookeeper.opsPerSec']!),
-            fmt(r['zookeeper.p50']!),
-            fmt(r['zookeeper.p99']!),
-            fmt(r['verikeeper.opsPerSec']! / r['zookeeper.opsPerSec']!),
-            fmt(r['verikeeper.p99']! / r['zookeeper.p99']!),
-          ];
+          const cells = comparisonCells(r);
           if (has('null')) cells.push(fmt(r['null.opsPerSec']!));
           return cells;
         }),

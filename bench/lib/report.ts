@@ -15,6 +15,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** The nearest-rank percentile `p` (0..100) of the finite values of `xs`: p90 of ten values is the ninth smallest. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
 /** 12,345 for large numbers, 1.23 for small ones. */
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return '–';
@@ -60,12 +67,25 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** Writes `data` as bench/results/<name>-<timestamp>.json; returns the path relative to the repository. */
-export async function saveResults(name: string, data: unknown): Promise<string> {
+/** A file-name-safe time stamp, to give one run's files the same name. */
+export function resultsStamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+async function saveFile(name: string, body: string): Promise<string> {
   const dir = path.join(ROOT, 'bench/results');
   await fsp.mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `${name}-${stamp}.json`);
-  await fsp.writeFile(file, JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  const file = path.join(dir, name);
+  await fsp.writeFile(file, body);
   return path.relative(ROOT, file);
+}
+
+/** Writes `data` as bench/results/<name>-<stamp>.json; returns the path relative to the repository. */
+export async function saveResults(name: string, data: unknown, stamp = resultsStamp()): Promise<string> {
+  return saveFile(`${name}-${stamp}.json`, JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+}
+
+/** Writes `text` (what a run printed) as bench/results/<name>-<stamp>.txt; returns the path relative to the repository. */
+export async function saveText(name: string, text: string, stamp = resultsStamp()): Promise<string> {
+  return saveFile(`${name}-${stamp}.txt`, text);
 }

@@ -128,7 +128,8 @@ export function launcherFlags(entry: string): string[] {
   return i < 0 ? [] : words.slice(i + 1);
 }
 
-function zooCfg(dataDir: string, port: number, s: ServerSettings): string {
+/** The benchmarks' zoo.cfg; `extra` lines (an ensemble's limits and server.N lines) go at the end. */
+export function zooCfg(dataDir: string, port: number, s: ServerSettings, extra: readonly string[] = []): string {
   return [
     `tickTime=${s.tickTime}`,
     `dataDir=${dataDir}`,
@@ -137,8 +138,47 @@ function zooCfg(dataDir: string, port: number, s: ServerSettings): string {
     `forceSync=${s.forceSync ? 'yes' : 'no'}`,
     `snapCount=${s.snapCount}`,
     '4lw.commands.whitelist=*',
+    ...extra,
     '',
   ].join('\n');
+}
+
+/**
+ * The command line that runs a real server on `cfg`: ours under Node with
+ * its launcher's flags (plus `nodeFlags`), ZooKeeper as QuorumPeerMain with
+ * the JVM options of the settings.
+ */
+export function serverCommand(
+  kind: 'verikeeper' | 'zookeeper',
+  cfg: string,
+  settings: ServerSettings,
+  nodeFlags: readonly string[] = [],
+): { program: string; args: string[] } {
+  if (kind === 'verikeeper') {
+    const hook = settings.memoryHook
+      ? ['--expose-gc', '--import', pathToFileURL(path.join(ROOT, 'dist/bench/lib/memory-hook.js')).href]
+      : [];
+    return {
+      program: process.execPath,
+      args: [...launcherFlags(settings.ourEntry), ...nodeFlags, ...hook, settings.ourEntry, 'start-foreground', cfg],
+    };
+  }
+  return {
+    program: 'java',
+    args: [
+      ...settings.jvmOptions,
+      '-Dzookeeper.admin.enableServer=false',
+      '-cp',
+      ZOOKEEPER_CLASSPATH,
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      cfg,
+    ],
+  };
+}
+
+/** A command line for the report, with paths inside the repository made relative. */
+export function describeCommand(program: string, args: readonly string[]): string {
+  return [path.basename(program), ...args.map((a) => (a.startsWith(ROOT) ? path.relative(ROOT, a) : a))].join(' ');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -171,23 +211,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings = D
     await fsp.mkdir(dataDir);
     const cfg = path.join(dir, 'zoo.cfg');
     await fsp.writeFile(cfg, zooCfg(dataDir, port, settings));
-    if (kind === 'verikeeper') {
-      program = process.execPath;
-      const hook = settings.memoryHook
-        ? ['--expose-gc', '--import', pathToFileURL(path.join(ROOT, 'dist/bench/lib/memory-hook.js')).href]
-        : [];
-      args = [...launcherFlags(settings.ourEntry), ...hook, settings.ourEntry, 'start-foreground', cfg];
-    } else {
-      program = 'java';
-      args = [
-        ...settings.jvmOptions,
-        '-Dzookeeper.admin.enableServer=false',
-        '-cp',
-        ZOOKEEPER_CLASSPATH,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        cfg,
-      ];
-    }
+    ({ program, args } = serverCommand(kind, cfg, settings));
   }
   const child = spawn(program, args, {
     cwd: dir,
@@ -227,7 +251,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings = D
     kind,
     pid,
     port,
-    command: [path.basename(program), ...args.map((a) => (a.startsWith(ROOT) ? path.relative(ROOT, a) : a))].join(' '),
+    command: describeCommand(program, args),
     cpuSeconds: () => cpuSecondsOf(pid),
     rssBytes: () => rssBytesOf(pid),
     stderr,

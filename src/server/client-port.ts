@@ -203,6 +203,10 @@ export class ClientPort implements ConnectionHost {
 
   dirty(conn: ClientConnection): void {
     this.dirtyConns.add(conn);
+    // output that no client input caused (a member's reply to a write, sent
+    // when the leader's COMMIT or a follower's ACK arrives) goes out at the
+    // end of this turn too, not at the server's next timer tick
+    this.scheduleOutput();
   }
 
   /** Sends every connection's queued output in one batch per connection. */
