@@ -37,7 +37,8 @@ const SIMULATION_GRACE_SECONDS = 120;
 
 export function tlcCommandLine(inv: TlcInvocation): string[] {
   return [
-    '-XX:+UseParallelGC',
+    // throughput for model checking, unless the caller chose a collector (short trace runs start faster without it)
+    ...(inv.javaOptions.some((o) => /^-XX:\+Use\w+GC$/.test(o)) ? [] : ['-XX:+UseParallelGC']),
     // TLC ends a simulation by itself once this many seconds have passed.
     ...(inv.simulate ? [`-Dtlc2.TLC.stopAfter=${inv.simulate.seconds}`] : []),
     ...inv.javaOptions,

@@ -449,8 +449,7 @@ export class LeaderRole implements Role {
         return this.onAckEpoch(h, packet.currentEpoch, packet.lastZxid);
       case 'ACK':
         if (h.stage === 'SYNCED' && packet.zxid === makeZxid(this.fixedEpoch, 0)) return this.onAckNewLeader(h);
-        // a follower acks the proposals of the new epoch in its synchronisation once they are durable
-        if (h.stage === 'SYNCED' || h.stage === 'NEWLEADER_ACKED' || h.stage === 'UP') return this.onAck(h, packet.zxid);
+        if (h.stage === 'NEWLEADER_ACKED' || h.stage === 'UP') return this.onAck(h, packet.zxid);
         return this.drop(h, `ACK ${zxidHex(packet.zxid)} out of turn`);
       case 'PING':
         if (this.serving) for (const t of packet.touches) this.est.tracker.touch(t.sessionId, now, t.timeout);

@@ -44,8 +44,14 @@ export class LearnerRole implements Role {
   /** the log must be durable up to here before NEWLEADER is acked */
   private newLeaderLogEnd = 0;
   private lastHeard: number;
-  /** proposals of the new epoch logged and not yet acked, oldest first (a follower acks each once it is durable) */
+  /**
+   * proposals of the new epoch logged and neither acked nor delivered,
+   * oldest first: a follower acks each once it is durable and NEWLEADER is
+   * acked (an ack before that of NEWLEADER makes ZooKeeper's leader drop the
+   * follower, ZOOKEEPER-4685)
+   */
   private readonly toAck: number[] = [];
+  private newLeaderAcked = false;
   /** packets that came after NEWLEADER, read once it is acked (as ZooKeeper reads on only then) */
   private readonly afterNewLeader: QuorumPacket[] = [];
   /** the synchronisation began (DIFF, TRUNC or SNAP came), and which */
@@ -259,7 +265,7 @@ export class LearnerRole implements Role {
     // a follower acks the new epoch's proposals, each once it is durable (those of older epochs in
     // the synchronisation are acknowledged together, by the ack of NEWLEADER)
     if (!this.observer && epochOf(txn.hdr.zxid) === this.m.acceptedEpoch) {
-      if (this.m.config.bugs?.ackBeforeFsync) this.send({ type: 'ACK', zxid: txn.hdr.zxid });
+      if (this.m.config.bugs?.ackBeforeFsync && this.newLeaderAcked) this.send({ type: 'ACK', zxid: txn.hdr.zxid });
       else this.toAck.push(txn.hdr.zxid);
     }
     this.m.step('LearnerProcessPROPOSAL', { peer: this.leader });
@@ -305,8 +311,10 @@ export class LearnerRole implements Role {
   private ackNewLeader(): void {
     invariant(this.m.durableZxid >= this.newLeaderLogEnd, 'NEWLEADER acked before the synchronised log is durable');
     this.stage = 'AWAITING_UPTODATE';
+    this.newLeaderAcked = true;
     this.m.trace('LearnerAckNewLeader', { leader: this.leader, epoch: this.newEpoch });
     this.send({ type: 'ACK', zxid: makeZxid(this.newEpoch, 0) });
+    this.flushed(this.m.durableZxid);
     this.m.step('LearnerAckNEWLEADER', { peer: this.leader });
     // what came meanwhile, in order (it may end this role)
     for (const p of this.afterNewLeader.splice(0)) {
@@ -332,8 +340,9 @@ export class LearnerRole implements Role {
     this.afterNewLeaderLogDurable();
   }
 
-  /** The log is durable up to `upTo`: a follower acks, one by one, every proposal of the new epoch up to it. */
+  /** The log is durable up to `upTo`: once NEWLEADER is acked, a follower acks, one by one, every proposal it owes up to it. */
   flushed(upTo: number): void {
+    if (!this.newLeaderAcked) return;
     let n = 0;
     while (n < this.toAck.length && this.toAck[n]! <= upTo) {
       this.send({ type: 'ACK', zxid: this.toAck[n]! });
@@ -342,7 +351,10 @@ export class LearnerRole implements Role {
     if (n > 0) this.toAck.splice(0, n);
   }
 
-  applied(_txn: Txn): void {}
+  /** A committed transaction was applied: nothing of it is left to ack. */
+  applied(txn: Txn): void {
+    while (this.toAck.length > 0 && this.toAck[0]! <= txn.hdr.zxid) this.toAck.shift();
+  }
 
   private onPing(): void {
     const touches: SessionTouch[] = [];

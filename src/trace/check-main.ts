@@ -1,0 +1,235 @@
+// make trace-check: Zab traces checked against spec/TraceZab.tla by TLC.
+//
+//   node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--mutants] [--corrupt]
+//                                     [--parallel N] [--report FILE] [--save DIR]
+//
+// - every trace in the fixtures folder (scenario traces kept as regression
+//   fixtures) must be accepted, every one in its `rejected/` folder rejected;
+// - a fresh simulated run per seed, with the simulator's faults (every
+//   fifth with an observer), must be accepted;
+// - --mutants: for each injected protocol bug, the trace of a run where the
+//   bug shows must be rejected;
+// - --corrupt: an accepted trace with an event dropped, and with a zxid
+//   changed, must be rejected.
+// It prints one line per trace, the time per trace and per event, and how
+// often each spec action occurred in accepted traces, and exits non-zero
+// when anything is not as expected.
+
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ZabBugs } from '../core/zab/member.js';
+import { SPEC_ACTIONS } from '../core/zab/trace.js';
+import { inParallel, type TraceVerdict } from '../tlc/trace-check.js';
+import { type Trace, readTrace, writeTrace } from './events.js';
+import { BUGS, actionCounts, checkZabTrace, defaultEnv, simulatedTrace } from './zab-check.js';
+
+/** dist/src/trace/check-main.js lives three folders below the repository root. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const USAGE = 'usage: node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--mutants] [--corrupt] [--parallel N] [--report FILE] [--save DIR]';
+
+interface Options {
+  seeds: [number, number] | null;
+  fixtures: string | null;
+  mutants: boolean;
+  corrupt: boolean;
+  parallel: number;
+  report: string | null;
+  save: string | null;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const o: Options = { seeds: null, fixtures: null, mutants: false, corrupt: false, parallel: 2, report: null, save: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (a) {
+      case '--seeds': {
+        const m = /^(\d+)\.\.(\d+)$/.exec(value());
+        if (!m || Number(m[1]) > Number(m[2])) throw new Error(`--seeds wants A..B with A <= B\n${USAGE}`);
+        o.seeds = [Number(m[1]), Number(m[2])];
+        break;
+      }
+      case '--fixtures':
+        o.fixtures = value();
+        break;
+      case '--mutants':
+        o.mutants = true;
+        break;
+      case '--corrupt':
+        o.corrupt = true;
+        break;
+      case '--parallel':
+        o.parallel = Math.max(1, Number(value()) || 1);
+        break;
+      case '--report':
+        o.report = value();
+        break;
+      case '--save':
+        o.save = value();
+        break;
+      default:
+        throw new Error(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+interface Checked {
+  name: string;
+  expect: 'accepted' | 'rejected';
+  trace: Trace;
+  verdict: TraceVerdict;
+}
+
+function describe(c: Checked): string {
+  const v = c.verdict;
+  const head = `${c.name}: ${v.kind}, ${v.events} events, ${v.seconds.toFixed(1)} s`;
+  if (v.kind === 'rejected') return `${head}; first unmatched event ${v.firstUnmatched}: ${JSON.stringify(v.event)}`;
+  if (v.kind === 'error') return `${head}; ${v.message}`;
+  return head;
+}
+
+/** The state before the first unmatched event, a variable per line. */
+function stateLines(v: TraceVerdict): string[] {
+  if (v.kind !== 'rejected' || !v.stateBefore) return [];
+  return Object.entries(v.stateBefore).map(([k, s]) => `    ${k} = ${s}`);
+}
+
+function loadFixtures(dir: string): { name: string; expect: 'accepted' | 'rejected'; trace: Trace }[] {
+  const out: { name: string; expect: 'accepted' | 'rejected'; trace: Trace }[] = [];
+  const read = (d: string, expect: 'accepted' | 'rejected'): void => {
+    if (!existsSync(d)) return;
+    for (const f of readdirSync(d).sort()) {
+      if (!f.endsWith('.ndjson')) continue;
+      const file = path.join(d, f);
+      out.push({ name: path.relative(ROOT, file), expect, trace: readTrace(readFileSync(file, 'utf8'), file) });
+    }
+  };
+  read(dir, 'accepted');
+  read(path.join(dir, 'rejected'), 'rejected');
+  return out;
+}
+
+/** A run of `bug` whose own checks failed: the bug showed. */
+function mutantTrace(bug: keyof ZabBugs): { trace: Trace; seed: number } | null {
+  for (let seed = 1; seed <= 3000; seed++) {
+    const r = simulatedTrace({ seed, bug, maxFaults: 8 });
+    if (!r.simOk) return { trace: r.trace, seed };
+  }
+  return null;
+}
+
+/** `t` with one event dropped, and with one logged zxid changed. */
+function corruptions(t: Trace): { name: string; trace: Trace }[] {
+  const at = Math.floor(t.events.length * 0.6);
+  const dropped = { header: t.header, events: t.events.filter((_, i) => i !== at) };
+  const k = t.events.findIndex((e, i) => i >= at && e.post.last[1] > 0);
+  const changed = {
+    header: t.header,
+    events: t.events.map((e, i) => (i === k ? { ...e, post: { ...e.post, last: [e.post.last[0], e.post.last[1] + 1] as [number, number] } } : e)),
+  };
+  return [
+    { name: `event ${at + 1} (${t.events[at]!.action}) dropped`, trace: dropped },
+    { name: `zxid of event ${k + 1} (${t.events[k]!.action}) changed`, trace: changed },
+  ];
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  const env = defaultEnv(ROOT);
+  mkdirSync(env.workDir, { recursive: true });
+  const started = Date.now();
+  const jobs: { name: string; expect: 'accepted' | 'rejected'; trace: Trace }[] = [];
+  if (opts.fixtures) jobs.push(...loadFixtures(path.resolve(opts.fixtures)));
+  if (opts.seeds) {
+    for (let seed = opts.seeds[0]; seed <= opts.seeds[1]; seed++) {
+      const { trace } = simulatedTrace({ seed, observers: seed % 5 === 0 ? 1 : 0 });
+      jobs.push({ name: `seed ${seed}`, expect: 'accepted', trace });
+    }
+  }
+  const missingMutants: string[] = [];
+  if (opts.mutants) {
+    for (const bug of BUGS) {
+      const m = mutantTrace(bug);
+      if (!m) missingMutants.push(bug);
+      else jobs.push({ name: `bug ${bug} (seed ${m.seed})`, expect: 'rejected', trace: m.trace });
+    }
+  }
+  const results: Checked[] = await inParallel(jobs, opts.parallel, async (j) => {
+    const verdict = await checkZabTrace(env, j.trace);
+    const c = { ...j, verdict };
+    console.log(`${verdict.kind === j.expect ? 'ok  ' : 'FAIL'} ${describe(c)}`);
+    return c;
+  });
+  if (opts.corrupt) {
+    const base = results.find((r) => r.expect === 'accepted' && r.verdict.kind === 'accepted' && r.trace.events.length > 50);
+    if (!base) {
+      console.log('FAIL no accepted trace to corrupt');
+      missingMutants.push('corruption');
+    } else {
+      const more = await inParallel(corruptions(base.trace), opts.parallel, async (c) => {
+        const verdict = await checkZabTrace(env, c.trace);
+        const r: Checked = { name: `${base.name}, ${c.name}`, expect: 'rejected', trace: c.trace, verdict };
+        console.log(`${verdict.kind === 'rejected' ? 'ok  ' : 'FAIL'} ${describe(r)}`);
+        return r;
+      });
+      results.push(...more);
+    }
+  }
+  if (opts.save) {
+    mkdirSync(opts.save, { recursive: true });
+    for (const r of results) {
+      const file = path.join(opts.save, `${r.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.ndjson`);
+      writeFileSync(file, writeTrace(r.trace));
+    }
+  }
+
+  const wrong = results.filter((r) => r.verdict.kind !== r.expect);
+  const accepted = results.filter((r) => r.verdict.kind === 'accepted');
+  const events = accepted.reduce((n, r) => n + r.verdict.events, 0);
+  const secs = accepted.reduce((n, r) => n + r.verdict.seconds, 0);
+  const counts = actionCounts(accepted.map((r) => r.trace));
+  console.log('');
+  console.log(`${results.length} traces checked in ${((Date.now() - started) / 1000).toFixed(0)} s: ${accepted.length} accepted, ${results.length - accepted.length} rejected or failed; ${wrong.length} not as expected`);
+  if (accepted.length > 0) {
+    console.log(`accepted traces: ${events} events, ${(secs / accepted.length).toFixed(1)} s per trace, ${((secs / events) * 1000).toFixed(1)} ms per event`);
+  }
+  console.log('action coverage in accepted traces:');
+  for (const a of SPEC_ACTIONS) console.log(`  ${a.padEnd(28)} ${String(counts.get(a) ?? 0).padStart(7)}`);
+  for (const r of wrong) {
+    console.log(`\nNOT AS EXPECTED (${r.expect}): ${describe(r)}\n  from ${r.trace.header.source}`);
+    for (const l of stateLines(r.verdict)) console.log(l);
+  }
+  for (const m of missingMutants) console.log(`\nFAIL no run of ${m} to check`);
+  if (opts.report) {
+    mkdirSync(path.dirname(opts.report), { recursive: true });
+    writeFileSync(
+      opts.report,
+      JSON.stringify(
+        {
+          traces: results.map((r) => ({ name: r.name, expect: r.expect, source: r.trace.header.source, verdict: r.verdict })),
+          coverage: Object.fromEntries(SPEC_ACTIONS.map((a) => [a, counts.get(a) ?? 0])),
+          secondsPerTrace: accepted.length ? secs / accepted.length : null,
+          msPerEvent: events ? (secs / events) * 1000 : null,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  return wrong.length === 0 && missingMutants.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`trace-check: ${e.message}`);
+    process.exit(2);
+  },
+);
