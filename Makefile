@@ -10,11 +10,15 @@ MODELS     ?= ci
 # which the `verikeeper` bin runs with.
 SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
-.PHONY: run check deps build typecheck unit tools tlc zookeeper curator debian \
+.PHONY: run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
         model-check model-check-full integration bench clean
 
 run: build
 	$(NODE) $(SERVER_NODE_FLAGS) dist/src/cli/main.js start-foreground $(CONFIG)
+
+# three local members in the seeds' layout (zk1..zk3 under ./ensemble), until Ctrl-C
+ensemble: build
+	$(NODE) dist/src/cli/ensemble.js ensemble
 
 check: build unit model-check integration
 
@@ -30,7 +34,8 @@ build: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-unit: build
+# the trace checker's own tests run TLC
+unit: build tlc
 	npx vitest run
 
 tlc:

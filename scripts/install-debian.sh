@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites need: the stock ZooKeeper CLI
-# (zkCli.sh), the kazoo Python client and pytest.
+# (zkCli.sh), the kazoo Python client, pytest, and iproute2 (`ip`, which
+# builds the network namespaces of the partition suite).
 set -euo pipefail
 need=()
 [ -x /usr/share/zookeeper/bin/zkCli.sh ] || need+=(zookeeper)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo

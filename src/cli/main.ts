@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // verikeeper's command line: `start-foreground [zoo.cfg]` runs a server,
-// `shell -server host:port` is the interactive client.
+// `shell -server host:port` is the interactive client, `repair-log <dir>`
+// moves a damaged transaction log tail aside.
 //
 // The launcher line caps V8's young generation at 8 MB semi-spaces (Node's
 // default grows them to 16 MB): under writes every setData leaves a value
@@ -11,8 +12,10 @@
 
 import { ConfigError, loadConfig } from '../server/config.js';
 import { createLogger } from '../server/log.js';
+import { MemberServer } from '../server/member-server.js';
 import { ZkServer } from '../server/server.js';
 import { StorageError } from '../server/storage/errors.js';
+import { describeRepair, repairLog } from '../server/storage/repair.js';
 import { serverFourLetterWord } from '../server/fourletter-context.js';
 import { packageVersion } from '../server/version.js';
 
@@ -22,6 +25,8 @@ const USAGE = `usage: verikeeper <command> [args]
                                default, standalone on 127.0.0.1:2181 with data under ./data)
   shell -server host:port [cmd args...]
                                the interactive shell (ls, get, set, create, delete, deleteall, stat, quit, ...)
+  repair-log <dir>             move the damaged tail of the transaction log in <dir> (the dataDir,
+                               or the dataLogDir when it is set) aside, and name the zxids taken out
   version                      print the version`;
 
 async function startForeground(args: string[]): Promise<number> {
@@ -30,20 +35,23 @@ async function startForeground(args: string[]): Promise<number> {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
-  let server: ZkServer;
+  let server: ZkServer | MemberServer;
   try {
     const { config } = loadConfig(args[0], { logger: log.child('config') });
-    if (config.mode !== 'standalone') {
-      log.error(`${config.source ?? 'the configuration'} describes an ensemble of ${config.servers.length} servers; this build runs standalone servers only`);
-      return 1;
+    const where = `data in ${config.dataDir}` + (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '');
+    if (config.mode === 'standalone') {
+      server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
+      const { host, port } = server.address();
+      log.info(`started verikeeper ${packageVersion()} standalone on ${host}:${port}, ${where}, zxid 0x${server.db.lastZxid.toString(16)}`);
+    } else {
+      server = await MemberServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
+      const { host, port } = server.address();
+      const me = config.servers.find((s) => s.id === config.myid)!;
+      log.info(
+        `started verikeeper ${packageVersion()} member ${config.myid} of ${config.servers.length} on ${host}:${port} ` +
+          `(quorum port ${me.quorumPort}, election port ${me.electionPort}${me.type === 'observer' ? ', observer' : ''}), ${where}`,
+      );
     }
-    server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });
-    const { host, port } = server.address();
-    log.info(
-      `started verikeeper ${packageVersion()} standalone on ${host}:${port}, data in ${config.dataDir}` +
-        (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '') +
-        `, zxid 0x${server.core.db.lastZxid.toString(16)}`,
-    );
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StorageError) {
       log.error(e.message);
@@ -51,7 +59,8 @@ async function startForeground(args: string[]): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
-      log.error(`cannot listen on the client port: ${err.message}`);
+      // the client port, or a member's quorum or election port: the message names the address
+      log.error(`cannot listen: ${err.message}`);
       return 1;
     }
     throw e;
@@ -75,7 +84,33 @@ async function startForeground(args: string[]): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // The server stopped on its own (it logged why, in one line): a
+    // supervisor must see a failure. Exit now rather than when the event
+    // loop empties, which a stuck disk write could put off indefinitely.
+    void server.halted.then(() => {
+      if (stopping) return;
+      stopping = true;
+      process.exit(1);
+    });
   });
+}
+
+async function repairLogCommand(args: string[]): Promise<number> {
+  if (args.length !== 1) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  const dir = args[0]!;
+  try {
+    process.stdout.write(describeRepair(dir, await repairLog(dir)));
+    return 0;
+  } catch (e) {
+    if (e instanceof StorageError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`repair-log: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -87,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       const { shellMain } = await import('./shell.js');
       return shellMain(rest);
     }
+    case 'repair-log':
+      return repairLogCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(packageVersion() + '\n');

@@ -1,9 +1,12 @@
 // The replicated state: the znode tree and the table of live sessions, changed
 // only by `apply` in zxid order. Recovery rebuilds it from a snapshot plus the
-// transaction log; replication will apply the same transactions on every
-// server.
+// transaction log; every member of an ensemble applies the same transactions.
+// A transaction that does not apply cleanly (out of order, or a tree error
+// after prep approved it) is a broken invariant: it throws, it never becomes
+// a reply that would let replicas drift apart.
 
-import { type Stat, ErrorCode, OpCode } from '../wire/protocol.js';
+import { type Stat, OpCode } from '../wire/protocol.js';
+import { invariant } from './invariant.js';
 import { DataTree, TreeError, statOf } from './tree.js';
 import type { Txn, TxnBody, TxnHeader } from './txn.js';
 
@@ -28,9 +31,10 @@ export class Database {
 
   apply(txn: Txn): ApplyResult {
     const { hdr, body } = txn;
-    if (hdr.zxid <= this.tree.lastProcessedZxid && this.tree.lastProcessedZxid !== 0) {
-      throw new Error(`transaction 0x${hdr.zxid.toString(16)} applied out of order after 0x${this.tree.lastProcessedZxid.toString(16)}`);
-    }
+    invariant(
+      hdr.zxid > this.tree.lastProcessedZxid || this.tree.lastProcessedZxid === 0,
+      () => `transaction 0x${hdr.zxid.toString(16)} applied out of order after 0x${this.tree.lastProcessedZxid.toString(16)}`,
+    );
     const result = this.applyBody(hdr, hdr.type, body);
     this.tree.lastProcessedZxid = hdr.zxid;
     return result;
@@ -74,9 +78,8 @@ export class Database {
           return { type: OpCode.error, err: body.err };
       }
     } catch (e) {
-      // prep checked everything against the same state: reaching this is a
-      // bug, reported to the client as ZooKeeper reports inconsistencies.
-      if (e instanceof TreeError) return { type: OpCode.error, err: e.code === 'NoNode' ? ErrorCode.NoNode : ErrorCode.NodeExists };
+      // prep checked everything against the same state: reaching this is a bug
+      invariant(!(e instanceof TreeError), () => `transaction 0x${hdr.zxid.toString(16)} does not apply: ${(e as Error).message}`);
       throw e;
     }
   }

@@ -1,8 +1,11 @@
 // The client-facing side of a server: connections and the sessions they
 // carry, the handshake, per-session ordering of replies, reads served from
 // the tree, watch registration and delivery, and the replies to writes once
-// their transactions are applied. Writes leave through a WritePath (local log
-// when standalone, Zab in an ensemble) and come back through `applied`.
+// their transactions are applied. Writes and syncs leave through a WritePath
+// (the local log when standalone, Zab in an ensemble) and come back through
+// `applied` and `synced`; whether a session is alive is the business of a
+// SessionAuthority (the server's own tracker when standalone or leading, the
+// leader's through Zab when following). Effects go to an outbox, as data.
 
 import {
   type ConnectRequest,
@@ -22,42 +25,58 @@ import {
 } from '../wire/protocol.js';
 import { permits, redactDigests, userOf } from './acl.js';
 import type { ApplyResult, Database } from './database.js';
+import type { ClientEffect, ConnId, Sink } from './effects.js';
 import { isValidPath } from './path.js';
 import { writeResponse } from './replies.js';
-import { samePassword, sessionPassword, type SessionTracker } from './sessions.js';
+import { samePassword, sessionPassword } from './sessions.js';
 import { type TreeEvent, statOf } from './tree.js';
 import type { Txn } from './txn.js';
 import { Mode } from './watches.js';
 
-export type ConnId = number;
+export type { ConnId } from './effects.js';
 
-/** What the frontend asks of its shell. */
-export interface FrontendEffects {
-  /** Sends a reply; `response` is omitted when err ≠ 0. `type` is the request's opcode. */
-  reply(conn: ConnId, xid: number, zxid: number, err: number, type: number, response: Response | undefined): void;
-  /** Sends a watch notification. */
-  notify(conn: ConnId, event: WatcherEvent, zxid: number): void;
-  /** Sends the handshake answer (a session of 0 and timeout 0 tell the client its session is gone). */
-  connected(conn: ConnId, response: ConnectResponse): void;
-  /** Closes the connection after what was already sent. */
-  close(conn: ConnId, reason: string): void;
-}
-
-/** Where writes go; their transactions come back through `Frontend.applied`. */
+/**
+ * Where writes go. Their transactions come back through `Frontend.applied`
+ * (in zxid order, on every member); a sync's point comes back through
+ * `Frontend.synced`.
+ */
 export interface WritePath {
   write(sessionId: bigint, cxid: number, req: Request, ids: readonly Id[], now: number): void;
+  /** A new session: established when its createSession transaction is applied. */
   createSession(sessionId: bigint, timeout: number, now: number): void;
+  /** The client closes its session; the session takes no more requests. */
   closeSession(sessionId: bigint, cxid: number, now: number): void;
-  /** The zxid that a sync issued now waits for. */
-  syncPoint(): number;
+  /**
+   * A sync: the write path answers with `Frontend.synced(sessionId, zxid)`
+   * once it knows the zxid that every write accepted before it has (at once
+   * when it prepares writes itself; after a round trip to the leader when
+   * following). The reply waits until that zxid is applied here.
+   */
+  sync(sessionId: bigint, now: number): void;
+}
+
+/** Who decides whether a session lives. */
+export interface SessionAuthority {
+  /** A fresh session id for a new session made here. */
+  newSessionId(): bigint;
+  /** Client activity: false when the session is unknown here or closing. */
+  touch(sessionId: bigint, now: number): boolean;
+  /**
+   * A client re-attaches (its password already checked): is the session
+   * alive? The answer comes through `Frontend.revalidated` — at once from a
+   * tracker of its own, after a round trip from a follower.
+   */
+  revalidate(sessionId: bigint, timeout: number, now: number): void;
 }
 
 export interface FrontendConfig {
   minSessionTimeout: number;
   maxSessionTimeout: number;
+  /** The secret that session passwords are derived with (see `sessionPassword`). */
+  sessionKey: Uint8Array;
 }
 
-type ConnState = 'handshake' | 'creating' | 'open' | 'closing';
+type ConnState = 'handshake' | 'creating' | 'revalidating' | 'open' | 'closing';
 
 interface Pending {
   xid: number;
@@ -65,6 +84,7 @@ interface Pending {
   req: Request | null;
   /** write: waits for its transaction; sync: waits for a zxid; read: runs when at the head */
   wait: 'write' | 'sync' | 'read';
+  /** write: its transaction's zxid once applied; sync: the zxid it waits for (SYNC_UNKNOWN until the write path says) */
   zxid: number;
   result: ApplyResult | null;
   err: number;
@@ -87,15 +107,20 @@ export interface Conn {
   lastZxid: number;
 }
 
+/** A sync whose point the write path has not given yet. */
+const SYNC_UNKNOWN = -1;
+
 export class Frontend {
   readonly conns = new Map<ConnId, Conn>();
   private readonly bySession = new Map<bigint, Conn>();
+  /** why new sessions are refused (null while serving) */
+  private notServing: string | null = null;
 
   constructor(
     private readonly db: Database,
-    private readonly tracker: SessionTracker,
+    private readonly sessions: SessionAuthority,
     private readonly writes: WritePath,
-    private readonly fx: FrontendEffects,
+    private readonly out: Sink<ClientEffect>,
     private readonly config: FrontendConfig,
   ) {
     db.tree.onEvent((e) => this.deliver(e));
@@ -103,6 +128,44 @@ export class Frontend {
 
   connOf(sessionId: bigint): Conn | undefined {
     return this.bySession.get(sessionId);
+  }
+
+  private reply(conn: ConnId, xid: number, zxid: number, err: number, type: number, response: Response | undefined): void {
+    this.out.push({ kind: 'reply', conn, xid, zxid, err, type, response });
+  }
+
+  private notify(conn: ConnId, event: WatcherEvent, zxid: number): void {
+    this.out.push({ kind: 'notify', conn, event, zxid });
+  }
+
+  /** Closes `c` after what it was sent; it takes nothing more. */
+  private close(c: Conn, reason: string): void {
+    c.state = 'closing';
+    this.out.push({ kind: 'close', conn: c.id, reason });
+  }
+
+  // ------------------------------------------------------------ serving
+
+  get serving(): boolean {
+    return this.notServing === null;
+  }
+
+  /** Sessions are served again (a standalone server always; a member once synchronised). */
+  serve(): void {
+    this.notServing = null;
+  }
+
+  /**
+   * Stops serving: every connection is closed, with whatever it waited for
+   * (writes whose transactions may never commit, syncs, re-attachments);
+   * its client reconnects, to this member once it serves again or to
+   * another, as with ZooKeeper when a member loses its leader. Sessions
+   * live on; their fate is the leader's. New connections are refused until
+   * `serve`.
+   */
+  abandon(reason: string): void {
+    this.notServing = reason;
+    for (const c of this.conns.values()) if (c.state !== 'closing') this.close(c, reason);
   }
 
   // ------------------------------------------------------------ connections
@@ -136,12 +199,15 @@ export class Frontend {
   connect(conn: ConnId, req: ConnectRequest, now: number): void {
     const c = this.conns.get(conn);
     if (!c || c.state !== 'handshake') return;
+    if (this.notServing !== null) {
+      this.close(c, `not serving: ${this.notServing}`);
+      return;
+    }
     c.longForm = req.readOnly !== undefined;
     const last = this.db.lastZxid;
     if (req.lastZxidSeen > last) {
-      c.state = 'closing';
-      this.fx.close(
-        conn,
+      this.close(
+        c,
         `refusing session request: the client has seen zxid 0x${req.lastZxidSeen.toString(16)}, ` +
           `our last zxid is 0x${last.toString(16)}; the client must try another server`,
       );
@@ -150,7 +216,7 @@ export class Frontend {
     const timeout = Math.min(Math.max(req.timeOut, this.config.minSessionTimeout), this.config.maxSessionTimeout);
     c.timeout = timeout;
     if (req.sessionId === 0n) {
-      const id = this.tracker.nextId();
+      const id = this.sessions.newSessionId();
       c.sessionId = id;
       c.state = 'creating';
       this.bySession.set(id, c);
@@ -158,21 +224,41 @@ export class Frontend {
       return;
     }
     const id = req.sessionId;
-    const valid = samePassword(req.passwd, sessionPassword(id)) && this.tracker.touch(id, now, timeout);
-    if (!valid) {
-      c.state = 'closing';
-      this.fx.connected(conn, this.answer(c, 0n, 0));
-      this.fx.close(conn, `session 0x${BigInt.asUintN(64, id).toString(16)} is expired or its password does not match`);
+    c.sessionId = id;
+    if (!samePassword(req.passwd, sessionPassword(id, this.config.sessionKey))) {
+      this.refuseSession(c);
       return;
     }
-    const old = this.bySession.get(id);
-    if (old && old !== c) {
-      this.fx.close(old.id, `session 0x${BigInt.asUintN(64, id).toString(16)} moved to another connection`);
-      this.closed(old.id);
+    c.state = 'revalidating';
+    this.sessions.revalidate(id, timeout, now);
+  }
+
+  /**
+   * The answer to `SessionAuthority.revalidate`: every connection waiting to
+   * re-attach `sessionId` is established, or told its session is gone.
+   */
+  revalidated(sessionId: bigint, alive: boolean): void {
+    for (const c of this.conns.values()) {
+      if (c.state !== 'revalidating' || c.sessionId !== sessionId) continue;
+      if (!alive) {
+        this.refuseSession(c);
+        continue;
+      }
+      const old = this.bySession.get(sessionId);
+      if (old && old !== c) {
+        this.close(old, `session 0x${BigInt.asUintN(64, sessionId).toString(16)} moved to another connection`);
+        this.closed(old.id);
+      }
+      this.bySession.set(sessionId, c);
+      this.established(c);
     }
-    c.sessionId = id;
-    this.bySession.set(id, c);
-    this.established(c);
+  }
+
+  private refuseSession(c: Conn): void {
+    const id = c.sessionId;
+    this.out.push({ kind: 'connected', conn: c.id, response: this.answer(c, 0n, 0) });
+    c.sessionId = 0n;
+    this.close(c, `session 0x${BigInt.asUintN(64, id).toString(16)} is expired or its password does not match`);
   }
 
   private answer(c: Conn, sessionId: bigint, timeout: number): ConnectResponse {
@@ -180,7 +266,7 @@ export class Frontend {
       protocolVersion: 0,
       timeOut: timeout,
       sessionId,
-      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId),
+      passwd: sessionId === 0n ? new Uint8Array(16) : sessionPassword(sessionId, this.config.sessionKey),
     };
     if (c.longForm) r.readOnly = false;
     return r;
@@ -188,7 +274,7 @@ export class Frontend {
 
   private established(c: Conn): void {
     c.state = 'open';
-    this.fx.connected(c.id, this.answer(c, c.sessionId, c.timeout));
+    this.out.push({ kind: 'connected', conn: c.id, response: this.answer(c, c.sessionId, c.timeout) });
     const early = c.early;
     c.early = [];
     for (const e of early) {
@@ -210,13 +296,13 @@ export class Frontend {
   request(conn: ConnId, xid: number, req: Request, now: number): void {
     const c = this.conns.get(conn);
     if (!c) return;
-    if (c.state === 'creating') {
+    if (c.state === 'creating' || c.state === 'revalidating') {
       c.early.push({ xid, req, now });
       return;
     }
     if (c.state !== 'open') return;
     const sessionId = c.sessionId;
-    const alive = this.tracker.touch(sessionId, now);
+    const alive = this.sessions.touch(sessionId, now);
     const type = req.type;
     if (!alive) {
       this.enqueue(c, { xid, type, req, wait: 'read', zxid: 0, result: null, err: ErrorCode.SessionExpired });
@@ -233,16 +319,16 @@ export class Frontend {
       case OpCode.setACL:
       case OpCode.multi:
       case OpCode.reconfig:
-        this.push(c, { xid, type, req, wait: 'write', zxid: 0, result: null, err: 0 });
+        c.queue.push({ xid, type, req, wait: 'write', zxid: 0, result: null, err: 0 });
         this.writes.write(sessionId, xid, req, c.ids, now);
         return;
       case OpCode.closeSession:
-        this.push(c, { xid, type, req, wait: 'write', zxid: 0, result: null, err: 0 });
-        this.tracker.setClosing(sessionId);
+        c.queue.push({ xid, type, req, wait: 'write', zxid: 0, result: null, err: 0 });
         this.writes.closeSession(sessionId, xid, now);
         return;
       case OpCode.sync:
-        this.enqueue(c, { xid, type, req, wait: 'sync', zxid: this.writes.syncPoint(), result: null, err: 0 });
+        c.queue.push({ xid, type, req, wait: 'sync', zxid: SYNC_UNKNOWN, result: null, err: 0 });
+        this.writes.sync(sessionId, now);
         return;
       case OpCode.check:
         // valid inside a multi, but not a request ZooKeeper serves on its own
@@ -262,7 +348,7 @@ export class Frontend {
   reject(conn: ConnId, xid: number, type: number, err: number, closeReason?: string): void {
     const c = this.conns.get(conn);
     if (!c) return;
-    if (c.state === 'creating') {
+    if (c.state === 'creating' || c.state === 'revalidating') {
       c.early.push({ xid, type, err, closeReason });
       return;
     }
@@ -272,13 +358,9 @@ export class Frontend {
     this.enqueue(c, p);
   }
 
-  private push(c: Conn, p: Pending): void {
-    c.queue.push(p);
-  }
-
   /** Runs `p` now when nothing of its session is ahead of it, else queues it. */
   private enqueue(c: Conn, p: Pending): void {
-    if (c.head === c.queue.length && (p.wait !== 'sync' || this.db.lastZxid >= p.zxid)) {
+    if (c.head === c.queue.length) {
       this.finish(c, p);
       return;
     }
@@ -290,7 +372,7 @@ export class Frontend {
     while (c.head < q.length) {
       const p = q[c.head]!;
       if (p.wait === 'write' && p.result === null) break;
-      if (p.wait === 'sync' && this.db.lastZxid < p.zxid) break;
+      if (p.wait === 'sync' && (p.zxid === SYNC_UNKNOWN || this.db.lastZxid < p.zxid)) break;
       c.head++;
       this.finish(c, p);
       if (c.state !== 'open') return;
@@ -304,29 +386,42 @@ export class Frontend {
   private finish(c: Conn, p: Pending): void {
     const zxid = this.db.lastZxid;
     if (p.err !== 0) {
-      this.fx.reply(c.id, p.xid, zxid, p.err, p.type, undefined);
-      if (p.closeAfter !== undefined) {
-        c.state = 'closing';
-        this.fx.close(c.id, p.closeAfter);
-      }
+      this.reply(c.id, p.xid, zxid, p.err, p.type, undefined);
+      if (p.closeAfter !== undefined) this.close(c, p.closeAfter);
       return;
     }
     if (p.wait === 'write') {
       const r = p.result!;
-      if (r.err !== 0) this.fx.reply(c.id, p.xid, p.zxid, r.err, p.type, undefined);
-      else this.fx.reply(c.id, p.xid, p.zxid, 0, p.type, writeResponse(p.type, r));
+      if (r.err !== 0) this.reply(c.id, p.xid, p.zxid, r.err, p.type, undefined);
+      else this.reply(c.id, p.xid, p.zxid, 0, p.type, writeResponse(p.type, r));
       if (p.type === OpCode.closeSession) {
-        c.state = 'closing';
-        this.fx.close(c.id, `session 0x${BigInt.asUintN(64, c.sessionId).toString(16)} closed by the client`);
+        this.close(c, `session 0x${BigInt.asUintN(64, c.sessionId).toString(16)} closed by the client`);
       }
       return;
     }
     if (p.wait === 'sync') {
-      this.fx.reply(c.id, p.xid, zxid, 0, p.type, { kind: 'path', path: (p.req as { path: string }).path });
+      this.reply(c.id, p.xid, zxid, 0, p.type, { kind: 'path', path: (p.req as { path: string }).path });
       return;
     }
     const { err, response } = this.read(c, p.req!);
-    this.fx.reply(c.id, p.xid, zxid, err, p.type, err === 0 ? response : undefined);
+    this.reply(c.id, p.xid, zxid, err, p.type, err === 0 ? response : undefined);
+  }
+
+  /**
+   * The point of the oldest sync of `sessionId` still without one: its
+   * reply goes out once every transaction up to `zxid` is applied here.
+   */
+  synced(sessionId: bigint, zxid: number): void {
+    const c = this.bySession.get(sessionId);
+    if (!c) return;
+    for (let i = c.head; i < c.queue.length; i++) {
+      const p = c.queue[i]!;
+      if (p.wait === 'sync' && p.zxid === SYNC_UNKNOWN) {
+        p.zxid = zxid;
+        this.drain(c);
+        return;
+      }
+    }
   }
 
   // ------------------------------------------------------------ reads
@@ -448,7 +543,7 @@ export class Frontend {
   ): void {
     const tree = this.db.tree;
     const fire = (type: number, path: string): void =>
-      this.fx.notify(c.id, { type, state: KeeperState.SyncConnected, path }, -1);
+      this.notify(c.id, { type, state: KeeperState.SyncConnected, path }, -1);
     for (const path of req.dataWatches) {
       const n = tree.get(path);
       if (!n) fire(EventType.NodeDeleted, path);
@@ -474,7 +569,7 @@ export class Frontend {
       const c = this.conns.get(w);
       if (!c || c.state !== 'open') continue;
       if (!permits(e.acl, Perms.READ, c.ids)) continue;
-      this.fx.notify(w, { type: e.type, state: KeeperState.SyncConnected, path: e.path }, e.zxid);
+      this.notify(w, { type: e.type, state: KeeperState.SyncConnected, path: e.path }, e.zxid);
     }
   }
 
@@ -497,8 +592,7 @@ export class Frontend {
         this.drain(c);
       } else {
         // the session expired: its client is told by the closed connection
-        c.state = 'closing';
-        this.fx.close(c.id, `session 0x${BigInt.asUintN(64, hdr.sessionId).toString(16)} expired`);
+        this.close(c, `session 0x${BigInt.asUintN(64, hdr.sessionId).toString(16)} expired`);
       }
       this.bySession.delete(hdr.sessionId);
       return;

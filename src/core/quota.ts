@@ -5,6 +5,8 @@
 // data bytes under /p. Soft limits are informational; hard limits reject a
 // write with QuotaExceeded only when quota enforcement is on.
 
+import { utf8Decode, utf8Encode } from './utf8.js';
+
 export const QUOTA_ROOT = '/zookeeper/quota';
 export const LIMIT_NODE = 'zookeeper_limits';
 export const STAT_NODE = 'zookeeper_stats';
@@ -29,7 +31,7 @@ export class StatsTrack {
   static parse(data: Uint8Array | null): StatsTrack {
     const t = new StatsTrack();
     if (data === null || data.length === 0) return t;
-    const text = new TextDecoder().decode(data);
+    const text = utf8Decode(data);
     for (const pair of text.split(/[,;]+/)) {
       if (pair === '') continue;
       const [k, v] = pair.split('=');
@@ -59,7 +61,7 @@ export class StatsTrack {
   }
 
   toBytes(): Uint8Array {
-    return new TextEncoder().encode(this.toString());
+    return utf8Encode(this.toString());
   }
 }
 

@@ -2,6 +2,9 @@
 // expires when nothing was heard from it for that long. Time arrives from the
 // caller (ticks); this file never reads a clock.
 
+import { hmac } from '@noble/hashes/hmac';
+import { sha256 } from '@noble/hashes/sha256';
+
 export interface SessionInfo {
   id: bigint;
   timeout: number;
@@ -86,23 +89,24 @@ export function sessionIdBase(serverId: number, startTimeMs: number): bigint {
   return BigInt.asIntN(64, (BigInt(serverId & 0xff) << 56n) | t);
 }
 
+/** Shortest session key accepted, in bytes. */
+export const MIN_SESSION_KEY_BYTES = 16;
+
 /**
- * The password of a session: a keyed mix of its id, so that any server of an
- * ensemble (and a restarted one) can check a reconnecting client's password
- * without storing it.
+ * The password of a session: HMAC-SHA-256 of its id (8 bytes, big-endian)
+ * under the server's secret `key`, cut to ZooKeeper's 16 bytes. Without the
+ * key it cannot be computed from the id, so a session id alone does not let
+ * anyone take the session over; with it, a restarted server, or any member
+ * of an ensemble that is given the same key, checks a reconnecting client's
+ * password without storing it. Clients treat the password as opaque bytes.
  */
-export function sessionPassword(id: bigint, secret: bigint = 0x5a3c96e1d2b4f078n): Uint8Array {
-  const out = new Uint8Array(16);
-  let x = BigInt.asUintN(64, id ^ secret);
-  for (let i = 0; i < 2; i++) {
-    x = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
-    let z = x;
-    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-    z = z ^ (z >> 31n);
-    for (let b = 0; b < 8; b++) out[i * 8 + b] = Number((z >> BigInt(56 - 8 * b)) & 0xffn);
+export function sessionPassword(id: bigint, key: Uint8Array): Uint8Array {
+  if (key.length < MIN_SESSION_KEY_BYTES) {
+    throw new RangeError(`a session key must have at least ${MIN_SESSION_KEY_BYTES} bytes, this one has ${key.length}`);
   }
-  return out;
+  const msg = new Uint8Array(8);
+  new DataView(msg.buffer).setBigUint64(0, BigInt.asUintN(64, id));
+  return hmac(sha256, key, msg).subarray(0, 16);
 }
 
 export function samePassword(a: Uint8Array, b: Uint8Array): boolean {

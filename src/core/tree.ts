@@ -38,18 +38,23 @@ export function ttlOf(owner: bigint): number {
 }
 
 /**
- * A snapshot in progress (see snapshot-codec.ts): the tree calls `before`
+ * A snapshot in progress (see src/wire/snapshot-codec.ts): the tree calls `before`
  * ahead of every change to a node's own fields and ahead of its removal, so
  * that the snapshot can write the node as it was.
  */
 export interface SnapshotCapture {
+  /** the mark this snapshot leaves on the nodes it has written */
+  readonly mark: number;
   before(path: string, node: ZNode): void;
 }
 
 export class ZNode {
   children: Set<string> | null = null;
-  /** Which snapshot has written this node already (see SnapshotCapture). */
-  snapshotMark = 0;
+  /**
+   * Which snapshots in progress have written this node already (see
+   * SnapshotCapture): one mark, or several while snapshots overlap.
+   */
+  snapshotMark: number | number[] = 0;
   /** The data's slot in the tree's value store, and its length (-1: null). */
   private ref = NULL_REF;
   private size = -1;
@@ -198,10 +203,18 @@ export class DataTree {
   lastProcessedZxid = 0;
   /** Sum of data lengths plus path lengths, as ZooKeeper's approximate data size. */
   dataSize = 0;
-  /** A snapshot being taken: told before any node changes or goes. */
-  capture: SnapshotCapture | null = null;
+  /**
+   * Snapshots being taken (the member's own, one per learner being sent
+   * SNAP): each is told before any node changes or goes.
+   */
+  readonly captures: SnapshotCapture[] = [];
   /** Marks handed out to snapshots so far. */
   snapshotMarks = 0;
+
+  /** Tells every snapshot in progress that `node` is about to change or go. */
+  private before(path: string, node: ZNode): void {
+    for (const c of this.captures) c.before(path, node);
+  }
   /** The nodes' data. */
   readonly values = new ValueStore();
   private sink: EventSink = () => {};
@@ -247,7 +260,7 @@ export class DataTree {
   restoreNode(path: string, node: ZNode): void {
     const old = this.nodes.get(path);
     if (old) {
-      this.capture?.before(path, old);
+      if (this.captures.length > 0) this.before(path, old);
       node.children = old.children;
       this.acls.unref(old.acl);
       this.dataSize -= path.length + old.dataLength;
@@ -312,7 +325,7 @@ export class DataTree {
     const parent = this.nodes.get(parentPath);
     if (!parent) throw new TreeError('NoNode', parentPath);
     if (this.nodes.has(path)) throw new TreeError('NodeExists', path);
-    this.capture?.before(parentPath, parent);
+    if (this.captures.length > 0) this.before(parentPath, parent);
     const cv = parentCVersion === -1 ? parent.cversion + 1 : parentCVersion;
     if (cv > parent.cversion) {
       parent.cversion = cv;
@@ -339,9 +352,9 @@ export class DataTree {
     if (!node) throw new TreeError('NoNode', path);
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath)!;
-    if (this.capture) {
-      this.capture.before(path, node);
-      this.capture.before(parentPath, parent);
+    if (this.captures.length > 0) {
+      this.before(path, node);
+      this.before(parentPath, parent);
     }
     parent.children!.delete(nameOf(path));
     if (parent.children!.size === 0) parent.children = null;
@@ -361,7 +374,7 @@ export class DataTree {
   setData(path: string, data: Uint8Array | null, version: number, zxid: number, time: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
-    this.capture?.before(path, node);
+    if (this.captures.length > 0) this.before(path, node);
     const diff = (data === null ? 0 : data.length) - node.dataLength;
     this.dataSize += diff;
     this.quotaChange(path, diff, 0);
@@ -376,7 +389,7 @@ export class DataTree {
   setAcl(path: string, acl: readonly ACL[], aversion: number): ZNode {
     const node = this.nodes.get(path);
     if (!node) throw new TreeError('NoNode', path);
-    this.capture?.before(path, node);
+    if (this.captures.length > 0) this.before(path, node);
     const old = node.acl;
     node.acl = this.acls.ref(acl);
     this.acls.unref(old);
@@ -438,7 +451,7 @@ export class DataTree {
   }
 
   private replaceData(path: string, node: ZNode, data: Uint8Array): void {
-    this.capture?.before(path, node);
+    if (this.captures.length > 0) this.before(path, node);
     this.dataSize += data.length - node.dataLength;
     node.data = data;
   }

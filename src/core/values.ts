@@ -12,7 +12,10 @@
 // the views reads make die young.
 //
 // A view of a slot (see `view`) is valid until that value is released: it
-// must be used or copied before the node changes again.
+// must be used or copied before the node changes again. A core that hands
+// views out in its effects defers releases (`deferReleases`) and settles them
+// when the shell takes the effects, so that a view stays valid until the
+// core's next input even if the node changes later in the same step.
 
 /** Values up to this size share slabs; larger ones get memory of their own. */
 export const SLOT_MAX = 64 * 1024;
@@ -61,6 +64,9 @@ export class ValueStore {
   private readonly largeFree: number[] = [];
   /** Bytes of slabs and large values held, used or not. */
   reserved = 0;
+  /** Releases wait for `settle` (refs and lengths, in pairs). */
+  deferReleases = false;
+  private readonly deferred: number[] = [];
 
   /** Stores a copy of `data`; the ref names it until `release`. */
   put(data: Uint8Array | null): number {
@@ -111,8 +117,23 @@ export class ValueStore {
     return this.large[LARGE_BASE - ref]!;
   }
 
-  /** Gives back what `put` returned `ref` for (`len` bytes). */
+  /** Gives back what `put` returned `ref` for (`len` bytes): now, or at the next `settle` when releases are deferred. */
   release(ref: number, len: number): void {
+    if (this.deferReleases && ref !== NULL_REF && ref !== EMPTY_REF) {
+      this.deferred.push(ref, len);
+      return;
+    }
+    this.free(ref, len);
+  }
+
+  /** Carries out the deferred releases: no view of their values is in use any more. */
+  settle(): void {
+    const d = this.deferred;
+    for (let i = 0; i < d.length; i += 2) this.free(d[i]!, d[i + 1]!);
+    d.length = 0;
+  }
+
+  private free(ref: number, len: number): void {
     if (ref >= 0) {
       this.classes.get(slotSize(len))!.free.push(ref);
     } else if (ref <= LARGE_BASE) {

@@ -25,7 +25,8 @@
 // - dataLogDir = dataDir; clientPortAddress: every interface; maxClientCnxns
 //   60 (0 = unlimited); snapCount 100000 (below 2 raised to 2);
 //   autopurge.snapRetainCount 3 (below 3 raised to 3); autopurge.purgeInterval
-//   0 hours (off); forceSync yes; jute.maxbuffer 0xfffff; container checks
+//   0 hours (off); forceSync yes; jute.maxbuffer 0xfffff;
+//   globalOutstandingLimit 1000; container checks
 //   every 60000 ms, at most 10000 deletions a minute; electionAlg 3;
 //   peerType participant; standaloneEnabled, syncEnabled true;
 //   reconfigEnabled, extendedTypesEnabled false; 4lw.commands.whitelist:
@@ -152,6 +153,10 @@ export const ServerConfigC = t.readonly(
     forceSync: t.boolean,
     /** Largest packet and znode data accepted, in bytes. */
     juteMaxBuffer: t.number,
+    /** zookeeper.globalOutstandingLimit: above this many requests in flight, connections with some stop reading. */
+    globalOutstandingLimit: t.number,
+    /** zookeeper.commitLogCount: committed transactions a member keeps to bring learners up to date by DIFF. */
+    commitLogCount: t.number,
     containerCheckIntervalMs: t.number,
     containerMaxPerMinute: t.number,
     containerMaxNeverUsedIntervalMs: t.number,
@@ -207,6 +212,15 @@ export const MIN_SNAP_COUNT = 2;
 export const DEFAULT_SNAP_RETAIN_COUNT = 3;
 /** ZooKeeper raises a smaller autopurge.snapRetainCount to 3. */
 export const MIN_SNAP_RETAIN_COUNT = 3;
+/** ZooKeeperServer's default zookeeper.globalOutstandingLimit. */
+export const DEFAULT_GLOBAL_OUTSTANDING_LIMIT = 1000;
+/**
+ * Committed transactions a member keeps in memory for DIFF. ZooKeeper keeps
+ * 500 in memory and reads further back from its log files; this server
+ * keeps a longer window in memory instead, and sends a snapshot beyond it.
+ */
+export const DEFAULT_COMMIT_LOG_COUNT = 10000;
+
 /** BinaryInputArchive's default jute.maxbuffer: 0xfffff bytes. */
 export const DEFAULT_JUTE_MAX_BUFFER = 0xfffff;
 export const DEFAULT_CONTAINER_CHECK_INTERVAL_MS = 60000;
@@ -310,11 +324,13 @@ const ACTED_PROPERTY_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries
   'znode.container.maxPerMinute': acted(c(JavaDecodedInt)),
   'znode.container.maxNeverUsedIntervalMs': acted(c(JavaDecodedLong)),
   enforceQuota: acted(c(JavaBoolean)),
+  globalOutstandingLimit: acted(c(JavaInt)),
+  commitLogCount: acted(c(JavaInt)),
 }));
 
 /** ZooKeeper settings (documented in its administrator's guide) that we accept and ignore. */
 const IGNORED_PROPERTY_KEYS: ReadonlySet<string> = new Set([
-  'globalOutstandingLimit', 'preAllocSize', 'commitLogCount', 'snapSizeLimitInKb', 'txnLogSizeLimitInKb',
+  'preAllocSize', 'snapSizeLimitInKb', 'txnLogSizeLimitInKb',
   'maxCnxns', 'fsync.warningthresholdms', 'maxResponseCacheSize', 'maxGetChildrenResponseCacheSize',
   'emulate353TTLNodes', 'watchManagerName', 'watcherCleanThreadsNum', 'watcherCleanThreshold',
   'watcherCleanIntervalInSeconds', 'maxInProcessingDeadWatchers', 'bitHashCacheSize',
@@ -713,6 +729,8 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
   const containerMaxPerMinute = atLeast(r, intSetting(r, r.props, 'znode.container.maxPerMinute', JavaDecodedInt, DEFAULT_CONTAINER_MAX_PER_MINUTE), 1, 'znode.container.maxPerMinute', 'must be positive');
   const containerMaxNeverUsedIntervalMs = atLeast(r, intSetting(r, r.props, 'znode.container.maxNeverUsedIntervalMs', JavaDecodedLong, DEFAULT_CONTAINER_MAX_NEVER_USED_INTERVAL_MS), 0, 'znode.container.maxNeverUsedIntervalMs', 'cannot be negative (0: never-used containers are kept)');
   const forceSync = boolSetting(r, r.props, 'forceSync', YesNo, true);
+  const globalOutstandingLimit = atLeast(r, intSetting(r, r.props, 'globalOutstandingLimit', JavaInt, DEFAULT_GLOBAL_OUTSTANDING_LIMIT), 1, 'globalOutstandingLimit', 'must be positive');
+  const commitLogCount = atLeast(r, intSetting(r, r.props, 'commitLogCount', JavaInt, DEFAULT_COMMIT_LOG_COUNT), 1, 'commitLogCount', 'must be positive');
 
   // Switches
   const extendedTypesEnabled = boolSetting(r, r.props, 'extendedTypesEnabled', JavaBoolean, false);
@@ -840,6 +858,8 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
     weights: ensemble.weights,
     forceSync,
     juteMaxBuffer,
+    globalOutstandingLimit,
+    commitLogCount,
     containerCheckIntervalMs,
     containerMaxPerMinute,
     containerMaxNeverUsedIntervalMs,

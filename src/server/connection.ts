@@ -4,6 +4,14 @@
 // not parse closes the connection with a log line; a request that does not
 // parse gets MarshallingError and an unknown opcode Unimplemented, after
 // which the connection is closed, as ZooKeeper does (the session lives on).
+//
+// Memory a client can make the server hold is bounded: requests are handed
+// on one frame at a time, and a connection stops reading (the socket is
+// paused, frames already received wait here) while more than
+// MAX_UNSENT_BYTES of its replies are not yet taken by the kernel, or while
+// the requests outstanding on all connections exceed the server's
+// globalOutstandingLimit and this one has some of them (ZooKeeper's rule).
+// It reads on once its replies drain, or the load drops.
 
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameError } from '../wire/frame.js';
@@ -14,9 +22,22 @@ import { decodeRequest } from '../wire/requests.js';
 import { writeReplyFrame } from '../wire/responses.js';
 import { opShortName } from './fourletter.js';
 
+/**
+ * A connection stops reading while more reply bytes than this wait to be
+ * sent (queued here or in the socket): a client that does not read its
+ * replies holds at most this much, plus one reply, of the server's memory.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly maxFrame: number;
+  /** Whether the requests outstanding on all connections are over the global limit. */
+  overloaded(): boolean;
+  /** Requests outstanding on this connection changed by `delta` (arrived, answered, or dropped with the connection). */
+  outstandingChanged(delta: number): void;
+  /** The connection stopped (`true`) or went back to (`false`) reading; the host calls `readMore` once the load drops. */
+  holding(conn: ClientConnection, on: boolean): void;
   now(): number;
   /**
    * The first bytes of a fresh connection may be a four-letter word instead
@@ -86,6 +107,14 @@ export class ClientConnection {
   initialized = false;
   closing = false;
   private out: Uint8Array[] = [];
+  /** Bytes in `out`. */
+  private outBytes = 0;
+  /** Frames received while reading was held back, from `heldAt` on, in order. */
+  private held: Uint8Array[] = [];
+  private heldAt = 0;
+  /** Reading is held back (the socket paused) until replies drain or the load drops. */
+  private holdingBack = false;
+  private readMoreScheduled = false;
   /** arrival times of requests not yet answered, in order (replies keep request order) */
   private arrivals: number[] = [];
   private arrivalHead = 0;
@@ -119,8 +148,21 @@ export class ClientConnection {
     };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.readMore());
     socket.on('error', (e) => host.log.debug(`connection ${this.describe()}: ${e.message}`));
-    socket.on('close', () => host.closed(this));
+    socket.on('close', () => {
+      const dropped = this.outstanding;
+      this.arrivals.length = 0;
+      this.arrivalHead = 0;
+      this.held = [];
+      this.heldAt = 0;
+      if (this.holdingBack) {
+        this.holdingBack = false;
+        host.holding(this, false);
+      }
+      if (dropped > 0) host.outstandingChanged(-dropped);
+      host.closed(this);
+    });
   }
 
   describe(): string {
@@ -147,14 +189,71 @@ export class ClientConnection {
       frames = this.decoder.push(chunk);
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;
-      for (const f of e.frames) this.onFrame(f);
+      // the frames before the bad one are served as far as the bounds allow; the rest go with the connection
+      if (!this.holdingBack) this.consume(e.frames, 0);
       this.close(`${e.message} (jute.maxbuffer is ${this.host.maxFrame})`);
       return;
     }
-    for (const f of frames) {
-      if (this.closing) return;
-      this.onFrame(f);
+    if (this.holdingBack) {
+      for (const f of frames) this.held.push(f);
+      return;
     }
+    this.consume(frames, 0);
+  }
+
+  /** Reading is held back until replies drain or the load drops (ZooKeeper's cons shows interest 0 then). */
+  get readingHeldBack(): boolean {
+    return this.holdingBack;
+  }
+
+  /** Bytes of replies not yet taken by the kernel. */
+  get unsentBytes(): number {
+    return this.outBytes + this.socket.writableLength;
+  }
+
+  /** Whether this connection must not hand on another request now. */
+  private mustWait(): boolean {
+    return this.unsentBytes > MAX_UNSENT_BYTES || (this.outstanding > 0 && this.host.overloaded());
+  }
+
+  /** Hands frames on from `from`, one at a time, until the connection must wait: then it holds the rest back. */
+  private consume(frames: Uint8Array[], from: number): void {
+    for (let i = from; i < frames.length; i++) {
+      if (this.closing) return;
+      if (this.mustWait()) {
+        this.held = frames;
+        this.heldAt = i;
+        this.holdingBack = true;
+        this.socket.pause();
+        this.host.holding(this, true);
+        return;
+      }
+      this.onFrame(frames[i]!);
+    }
+  }
+
+  /**
+   * Reads on if the connection no longer has to wait (its replies drained,
+   * the load dropped), in a turn of its own: never inside the call that
+   * sent a reply or flushed output.
+   */
+  readMore(): void {
+    if (!this.holdingBack || this.readMoreScheduled) return;
+    this.readMoreScheduled = true;
+    setImmediate(() => {
+      this.readMoreScheduled = false;
+      if (!this.holdingBack || this.closing || this.socket.destroyed || this.mustWait()) return;
+      const frames = this.held;
+      const at = this.heldAt;
+      this.held = [];
+      this.heldAt = 0;
+      this.holdingBack = false;
+      this.consume(frames, at);
+      if (!this.holdingBack) {
+        this.host.holding(this, false);
+        this.socket.resume();
+      }
+    });
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -198,6 +297,7 @@ export class ClientConnection {
       return;
     }
     this.arrivals.push(this.host.now());
+    this.host.outstandingChanged(1);
     let req: Request;
     try {
       // bytes after the record are ignored, as ZooKeeper ignores them
@@ -217,6 +317,7 @@ export class ClientConnection {
   }
 
   private enqueue(buf: Uint8Array): void {
+    this.outBytes += buf.length;
     const out = this.out;
     const n = out.length;
     if (n === 0) {
@@ -246,7 +347,11 @@ export class ClientConnection {
     if (frame.length > c.maxResponseSize) c.maxResponseSize = frame.length;
     if (xid !== Xid.auth) {
       const now = this.host.now();
-      const arrived = this.arrivalHead < this.arrivals.length ? this.arrivals[this.arrivalHead++]! : now;
+      let arrived = now;
+      if (this.arrivalHead < this.arrivals.length) {
+        arrived = this.arrivals[this.arrivalHead++]!;
+        this.host.outstandingChanged(-1);
+      }
       if (this.arrivalHead === this.arrivals.length) {
         this.arrivals.length = 0;
         this.arrivalHead = 0;
@@ -291,15 +396,18 @@ export class ClientConnection {
     const out = this.out;
     if (out.length === 0) return;
     this.out = [];
+    this.outBytes = 0;
     const s = this.socket;
     if (s.destroyed) return;
     if (out.length === 1) {
       s.write(out[0]!);
-      return;
+    } else {
+      s.cork();
+      for (const b of out) s.write(b);
+      s.uncork();
     }
-    s.cork();
-    for (const b of out) s.write(b);
-    s.uncork();
+    // the kernel may have taken it all, in which case no 'drain' follows
+    this.readMore();
   }
 
   /** Closes after what is queued has been written. */

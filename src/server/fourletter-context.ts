@@ -1,5 +1,6 @@
 // The running server seen through the four-letter words: the context that
-// runFourLetterWord formats, built from the server's live state.
+// runFourLetterWord formats, built from the live state of a server — a
+// standalone one or a member of an ensemble, through FourLetterSource.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,15 +16,42 @@ import {
   runFourLetterWord,
 } from './fourletter.js';
 import { nodeEnvironment } from './fourletter-env.js';
-import type { ZkServer } from './server.js';
+import type { Database } from '../core/database.js';
+import type { Frontend } from '../core/frontend.js';
+import type { ClientPort } from './client-port.js';
+import type { ServerConfig } from './config.js';
+import type { ServerMode } from './fourletter.js';
+import type { Logger } from './log.js';
 import { serverVersion } from './version.js';
+
+/** What the four-letter words read of a running server. */
+export interface FourLetterSource {
+  readonly config: ServerConfig;
+  readonly port: ClientPort;
+  readonly startedAt: number;
+  traceMask: bigint;
+  readonly log: Logger;
+  /** the database and the frontend as they are now */
+  readonly db: Database;
+  readonly frontend: Frontend;
+  /** the live sessions (size) and the expiry of those whose expiry this server decides (a learner decides none) */
+  readonly expiries: { readonly size: number; entries(): Iterable<{ id: bigint; expiresAt: number }>; expiresAt(id: bigint): number | undefined };
+  /** what the server is now: serving or not, its mode, and what a leader adds */
+  role(): {
+    serving: boolean;
+    mode: ServerMode;
+    peerState?: string;
+    proposalSizes?: { last: number; min: number; max: number };
+    monitorExtras?: ReadonlyArray<readonly [string, number | bigint | string]>;
+  };
+}
 
 function connectionView(c: ClientConnection): FourLetterConnection {
   const s = c.stats;
   return {
     remoteAddress: c.address,
     remotePort: c.port,
-    interestOps: c.closing ? 0 : 1,
+    interestOps: c.closing || c.readingHeldBack ? 0 : 1,
     outstandingRequests: c.outstanding,
     packetsReceived: s.received,
     packetsSent: s.sent,
@@ -77,12 +105,13 @@ function maxFileDescriptors(): number {
   }
 }
 
-export function fourLetterContext(server: ZkServer): FourLetterContext {
-  const core = server.core;
-  const db = core.db;
+export function fourLetterContext(server: FourLetterSource): FourLetterContext {
+  const db = server.db;
+  const frontend = server.frontend;
   const tree = db.tree;
-  const c = server.counters;
-  const conns = [...server.conns.values()];
+  const c = server.port.counters;
+  const conns = [...server.port.conns.values()];
+  const role = server.role();
   let outstanding = 0;
   for (const x of conns) outstanding += x.outstanding;
   let ephemerals = 0;
@@ -91,8 +120,11 @@ export function fourLetterContext(server: ZkServer): FourLetterContext {
   const version = serverVersion();
   return {
     version,
-    serving: true,
-    mode: 'standalone',
+    serving: role.serving,
+    mode: role.mode,
+    ...(role.peerState !== undefined ? { peerState: role.peerState } : {}),
+    ...(role.proposalSizes !== undefined ? { proposalSizes: role.proposalSizes } : {}),
+    ...(role.monitorExtras !== undefined ? { monitorExtras: role.monitorExtras } : {}),
     startTime: server.startedAt,
     now: Date.now(),
     zxid: db.lastZxid,
@@ -106,20 +138,20 @@ export function fourLetterContext(server: ZkServer): FourLetterContext {
     watchCount: tree.watches.data.size + tree.watches.child.size,
     ephemeralsCount: ephemerals,
     approximateDataSize: tree.dataSize,
-    globalSessions: core.tracker.size,
+    globalSessions: server.expiries.size,
     localSessions: 0,
-    authFailedCount: server.authFailures,
+    authFailedCount: server.port.authFailures,
     clientResponseSize: { last: c.lastResponseSize, min: c.minResponseSize, max: c.maxResponseSize },
     openFileDescriptorCount: openFileDescriptors(),
     maxFileDescriptorCount: maxFileDescriptors(),
     traceMask: server.traceMask,
-    conf: fourLetterConf(server.config, server.address().port),
+    conf: fourLetterConf(server.config, server.port.address().port),
     connections: () => conns.map(connectionView),
     watches: () => {
       const bySession = new Map<bigint, Set<string>>();
       for (const table of [tree.watches.data, tree.watches.child]) {
         for (const w of table.watchers()) {
-          const sid = core.frontend.conns.get(w)?.sessionId ?? 0n;
+          const sid = frontend.conns.get(w)?.sessionId ?? 0n;
           let set = bySession.get(sid);
           if (!set) bySession.set(sid, (set = new Set()));
           for (const p of table.pathsOf(w)) set.add(p);
@@ -130,7 +162,7 @@ export function fourLetterContext(server: ZkServer): FourLetterContext {
     ephemerals: () => [...tree.ephemerals].map(([sessionId, paths]) => ({ sessionId, paths: [...paths] })),
     sessionExpiry: () => {
       const buckets = new Map<number, bigint[]>();
-      for (const s of core.tracker.sessions.values()) {
+      for (const s of server.expiries.entries()) {
         const at = Math.ceil(s.expiresAt / tick) * tick;
         let b = buckets.get(at);
         if (!b) buckets.set(at, (b = []));
@@ -141,9 +173,9 @@ export function fourLetterContext(server: ZkServer): FourLetterContext {
     connectionExpiry: () => {
       const buckets = new Map<number, Array<{ remoteAddress: string; remotePort: number; sessionId: bigint }>>();
       for (const x of conns) {
-        const s = x.sessionId !== 0n ? core.tracker.get(x.sessionId) : undefined;
-        if (!s) continue;
-        const at = Math.ceil(s.expiresAt / tick) * tick;
+        const expiresAt = x.sessionId !== 0n ? server.expiries.expiresAt(x.sessionId) : undefined;
+        if (expiresAt === undefined) continue;
+        const at = Math.ceil(expiresAt / tick) * tick;
         let b = buckets.get(at);
         if (!b) buckets.set(at, (b = []));
         b.push({ remoteAddress: x.address, remotePort: x.port, sessionId: x.sessionId });
@@ -170,7 +202,7 @@ export function fourLetterContext(server: ZkServer): FourLetterContext {
  * four-letter word (null otherwise). `stmk` takes its 8-byte mask from the
  * bytes after the word.
  */
-export function serverFourLetterWord(firstChunk: Buffer, server: ZkServer, conn: ClientConnection): string | null {
+export function serverFourLetterWord(firstChunk: Buffer, server: FourLetterSource, conn: ClientConnection): string | null {
   const word = fourLetterWordOfCode(firstChunk.readInt32BE(0));
   if (word === undefined) return null;
   let mask: bigint | undefined;

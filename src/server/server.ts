@@ -1,389 +1,107 @@
-// The standalone server: recovery from disk, the client port, the group
-// commit loop that makes transactions durable before they are applied and
-// answered, session and container ticks, snapshots every snapCount
-// transactions and the purge of old files.
+// The standalone server: recovery from disk, then the parts running
+// together (server-shell.ts: the client port, the log pipeline that makes
+// transactions durable before they are applied and answered, the purge of
+// old files) around the standalone core, whose effects this driver carries
+// out, with session and container ticks.
 
-import net from 'node:net';
+import type { Database } from '../core/database.js';
+import type { Frontend } from '../core/frontend.js';
 import { StandaloneCore } from '../core/standalone.js';
 import { sessionIdBase } from '../core/sessions.js';
-import { SnapshotEncoder } from '../core/snapshot-codec.js';
-import { encodeTxn } from '../core/txn-codec.js';
-import type { Txn } from '../core/txn.js';
-import { JuteWriter } from '../wire/jute.js';
-import { ErrorCode, Xid, type ConnectRequest, type Request } from '../wire/protocol.js';
-import { authenticate, normaliseAddress } from './auth.js';
 import type { ServerConfig } from './config.js';
-import { ClientConnection, newServerCounters, type ConnectionHost, type ServerCounters } from './connection.js';
-import type { Logger } from './log.js';
+import type { FourLetterSource } from './fourletter-context.js';
+import type { ServerMode } from './fourletter.js';
 import { recoverDatabase } from './recovery.js';
-import { lockDirectory, type DirLock } from './storage/dirlock.js';
-import { PurgeScheduler } from './storage/purge.js';
-import { writeSnapshot } from './storage/snapshot.js';
-import { TxnLog } from './storage/txnlog.js';
+import { ServerShell, coreSettings, openStorage, type ShellOptions } from './server-shell.js';
+import type { DirLock } from './storage/dirlock.js';
+import { loadSessionKey } from './storage/sessionkey.js';
+import type { TxnLog } from './storage/txnlog.js';
 
-/**
- * Group commits handed to the log writer thread at once. While the thread
- * writes and fdatasyncs one, the next waits in its queue: the thread takes it
- * up the moment the first is durable, not after a round trip through the
- * event loop, which is busy answering the first.
- */
-const FLUSHES_IN_FLIGHT = 2;
+export { SESSIONLESS_CONNECTION_TIMEOUT_MS } from './client-port.js';
+export { FLUSHES_IN_FLIGHT, openStorage } from './server-shell.js';
 
-export interface ServerOptions {
-  logger: Logger;
-  /** log file preallocation (bytes); ZooKeeper's preAllocSize, default 64 MiB */
-  preAllocSize?: number;
-  /** answers four-letter words; null when the bytes are not one */
-  fourLetterWord?: (firstChunk: Buffer, server: ZkServer, conn: ClientConnection) => string | null;
-}
+export type ServerOptions = ShellOptions<ZkServer>;
 
-/**
- * Nodes a snapshot serialises per event-loop turn: about a millisecond's
- * work, so that requests wait at most that long behind a snapshot.
- */
-const SNAPSHOT_SLICE_NODES = 500;
-
-/** How long a connection may stay open without a handshake (ZooKeeper's default sessionless timeout). */
-export const SESSIONLESS_CONNECTION_TIMEOUT_MS = 10000;
-
-export class ZkServer implements ConnectionHost {
-  readonly maxFrame: number;
-  readonly conns = new Map<number, ClientConnection>();
-  readonly startedAt = Date.now();
-  /** ZooTrace's mask, as gtmk/stmk read and set it */
-  traceMask = 306n;
-  readonly counters: ServerCounters = newServerCounters();
-  authFailures = 0;
-  private readonly byAddress = new Map<string, number>();
-  private readonly writer = new JuteWriter(256 * 1024);
-  private readonly dirtyConns = new Set<ClientConnection>();
-  private nextConnId = 1;
-  private listener: net.Server | null = null;
+export class ZkServer extends ServerShell {
   private ticker: NodeJS.Timeout | null = null;
-  private purger: PurgeScheduler | null = null;
-  private flushScheduled = false;
-  private stopping = false;
-  private failed = false;
-  private sinceSnapshot = 0;
-  private snapshotAt: number;
-  private snapshotting: Promise<void> | null = null;
-  readonly log: Logger;
 
   private constructor(
-    readonly config: ServerConfig,
+    config: ServerConfig,
     readonly core: StandaloneCore,
-    readonly txnLog: TxnLog,
-    private readonly locks: DirLock[],
-    private readonly options: ServerOptions,
+    txnLog: TxnLog,
+    locks: DirLock[],
+    options: ServerOptions,
   ) {
-    this.log = options.logger;
-    this.maxFrame = config.juteMaxBuffer;
-    this.snapshotAt = this.nextSnapshotThreshold();
+    super(config, txnLog, locks, options, options.fourLetterWord ? (chunk, conn) => options.fourLetterWord!(chunk, this, conn) : null);
   }
 
   /** Recovers the database from disk and starts serving clients. */
   static async start(config: ServerConfig, options: ServerOptions): Promise<ZkServer> {
     const log = options.logger;
-    const locks: DirLock[] = [];
-    if (config.dataDir !== config.dataLogDir) locks.push(await lockDirectory(config.dataDir, log));
-    let txnLog: TxnLog;
-    try {
-      txnLog = await TxnLog.open(config.dataLogDir, {
-        forceSync: config.forceSync,
-        flushesInFlight: FLUSHES_IN_FLIGHT,
-        logger: log.child('txnlog'),
-        ...(options.preAllocSize !== undefined ? { preAllocSize: options.preAllocSize } : {}),
-      });
-    } catch (e) {
-      for (const l of locks) await l.release();
-      throw e;
-    }
+    const { locks, txnLog } = await openStorage(config, log, options.preAllocSize);
     let server: ZkServer;
     try {
+      const sessionKey = await loadSessionKey(config.dataDir, log);
       const { db } = await recoverDatabase(config.dataDir, txnLog, log);
-      const now = Date.now();
-      let core!: StandaloneCore;
-      const fx = {
-        reply: (conn: number, xid: number, zxid: number, err: number, type: number, response: Parameters<ClientConnection['sendReply']>[4]) =>
-          server.conns.get(conn)?.sendReply(xid, zxid, err, type, response),
-        notify: (conn: number, event: Parameters<ClientConnection['sendNotification']>[0], zxid: number) =>
-          server.conns.get(conn)?.sendNotification(event, zxid),
-        connected: (conn: number, resp: Parameters<ClientConnection['sendConnected']>[0]) => server.conns.get(conn)?.sendConnected(resp),
-        close: (conn: number, reason: string) => server.conns.get(conn)?.close(reason),
-        log: (txn: Txn) => server.logTxn(txn),
-      };
-      core = new StandaloneCore(
-        db,
-        {
-          minSessionTimeout: config.minSessionTimeout,
-          maxSessionTimeout: config.maxSessionTimeout,
-          extendedTypesEnabled: config.extendedTypesEnabled,
-          reconfigEnabled: config.reconfigEnabled,
-          enforceQuota: config.enforceQuota,
-          containerCheckIntervalMs: config.containerCheckIntervalMs,
-          containerMaxPerMinute: config.containerMaxPerMinute,
-          containerMaxNeverUsedIntervalMs: config.containerMaxNeverUsedIntervalMs,
-        },
-        fx,
-        sessionIdBase(config.myid ?? 0, now),
-        now,
-      );
+      const now = (options.clock ?? Date.now)();
+      const core = new StandaloneCore(db, coreSettings(config, sessionKey), sessionIdBase(config.myid ?? 0, now), now);
       server = new ZkServer(config, core, txnLog, locks, options);
     } catch (e) {
       await txnLog.close();
       for (const l of locks) await l.release();
       throw e;
     }
-    await server.listen();
+    await server.port.listen();
+    const tick = Math.max(10, Math.floor(config.tickTime / 2));
+    server.ticker = setInterval(() => server.tick(), tick);
+    server.startPurge();
     return server;
   }
 
-  private listen(): Promise<void> {
-    const { clientPort, clientPortAddress } = this.config;
-    return new Promise((resolve, reject) => {
-      const srv = net.createServer((socket) => this.accept(socket));
-      srv.once('error', reject);
-      srv.listen({ port: clientPort, host: clientPortAddress ?? undefined, backlog: 511 }, () => {
-        srv.removeListener('error', reject);
-        srv.on('error', (e) => this.log.error(`client port: ${e.message}`));
-        this.listener = srv;
-        const tick = Math.max(10, Math.floor(this.config.tickTime / 2));
-        this.ticker = setInterval(() => this.tick(), tick);
-        if (this.config.autopurgePurgeInterval > 0) {
-          this.purger = new PurgeScheduler({
-            dataDir: this.config.dataDir,
-            dataLogDir: this.config.dataLogDir,
-            snapRetainCount: this.config.autopurgeSnapRetainCount,
-            purgeIntervalHours: this.config.autopurgePurgeInterval,
-            logger: this.log.child('purge'),
-          });
-          this.purger.start();
-        }
-        resolve();
-      });
-    });
+  get db(): Database {
+    return this.core.db;
   }
 
-  /** The address the client port listens on. */
-  address(): { host: string; port: number } {
-    const a = this.listener?.address();
-    if (!a || typeof a === 'string') throw new Error('not listening');
-    return { host: a.address, port: a.port };
+  get frontend(): Frontend {
+    return this.core.frontend;
   }
 
-  now(): number {
-    return Date.now();
+  get expiries(): FourLetterSource['expiries'] {
+    const tracker = this.core.tracker;
+    return {
+      size: tracker.size,
+      entries: () => tracker.sessions.values(),
+      expiresAt: (id) => tracker.get(id)?.expiresAt,
+    };
   }
 
-  // ------------------------------------------------------------ connections
-
-  private accept(socket: net.Socket): void {
-    if (this.stopping) {
-      socket.destroy();
-      return;
-    }
-    const address = normaliseAddress(socket.remoteAddress);
-    const max = this.config.maxClientCnxns;
-    const count = this.byAddress.get(address) ?? 0;
-    if (max > 0 && count >= max) {
-      this.log.warn(`too many connections from ${address} - max is ${max}`);
-      socket.destroy();
-      return;
-    }
-    this.byAddress.set(address, count + 1);
-    const conn = new ClientConnection(this.nextConnId++, socket, address, this, this.writer, this.counters);
-    this.conns.set(conn.id, conn);
-    this.core.frontend.open(conn.id, address);
-    // as ZooKeeper's zookeeper.nio.sessionlessCnxnTimeout: a connection that
-    // has not asked for a session by then is closed
-    setTimeout(() => {
-      if (!conn.initialized && !conn.closing && this.conns.get(conn.id) === conn) {
-        conn.close(`no session request within ${SESSIONLESS_CONNECTION_TIMEOUT_MS} ms`);
-      }
-    }, SESSIONLESS_CONNECTION_TIMEOUT_MS).unref();
+  role(): { serving: boolean; mode: ServerMode } {
+    return { serving: true, mode: 'standalone' };
   }
 
-  closed(conn: ClientConnection): void {
-    if (!this.conns.delete(conn.id)) return;
-    const n = (this.byAddress.get(conn.address) ?? 1) - 1;
-    if (n <= 0) this.byAddress.delete(conn.address);
-    else this.byAddress.set(conn.address, n);
-    this.dirtyConns.delete(conn);
-    this.core.frontend.closed(conn.id);
-  }
-
-  fourLetterWord(firstChunk: Buffer, conn: ClientConnection): string | null {
-    return this.options.fourLetterWord ? this.options.fourLetterWord(firstChunk, this, conn) : null;
-  }
-
-  handshake(conn: ClientConnection, req: ConnectRequest): void {
-    this.core.frontend.connect(conn.id, req, Date.now());
-    this.afterInput();
-  }
-
-  request(conn: ClientConnection, xid: number, req: Request): void {
-    this.core.frontend.request(conn.id, xid, req, Date.now());
-    this.afterInput();
-  }
-
-  reject(conn: ClientConnection, xid: number, type: number, err: number, closeReason?: string): void {
-    this.core.frontend.reject(conn.id, xid, type, err, closeReason);
-    this.afterInput();
-  }
-
-  auth(conn: ClientConnection, scheme: string, auth: Uint8Array | null): void {
-    const ids = authenticate(scheme, auth, { address: conn.address, superDigest: this.config.superDigest });
-    if (ids === null) {
-      this.authFailures++;
-      this.log.warn(`${conn.describe()}: authentication with unknown scheme ${scheme} failed`);
-      conn.sendReply(Xid.auth, 0, ErrorCode.AuthFailed, 100, undefined);
-      conn.close(`authentication failed for scheme ${scheme}`);
-      return;
-    }
-    for (const id of ids) this.core.frontend.addAuth(conn.id, id);
-    conn.sendReply(Xid.auth, 0, 0, 100, undefined);
-    this.afterInput();
-  }
-
-  dirty(conn: ClientConnection): void {
-    this.dirtyConns.add(conn);
-  }
-
-  /** Sends every connection's queued output in one batch per connection. */
-  private flushOutput(): void {
-    if (this.dirtyConns.size === 0) return;
-    for (const c of this.dirtyConns) c.flush();
-    this.dirtyConns.clear();
-  }
-
-  private outputScheduled = false;
-  private afterInput(): void {
-    if (this.outputScheduled) return;
-    this.outputScheduled = true;
-    // replies to everything that arrived in this batch of socket reads go out
-    // together, once per event loop turn: a tick after each read would write
-    // to a connection once per read, and several reads of one connection
-    // often land in the same turn
-    setImmediate(() => {
-      this.outputScheduled = false;
-      this.flushOutput();
-    });
-  }
-
-  // ------------------------------------------------------------ durability
-
-  private logTxn(txn: Txn): void {
-    this.txnLog.append({ zxid: txn.hdr.zxid, payload: encodeTxn(txn) });
-    this.sinceSnapshot++;
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flushLog();
-    });
-  }
-
-  /**
-   * One group commit: everything appended so far and not yet on its way to
-   * disk is written and fsynced, then applied and answered. Group commits
-   * overlap (up to FLUSHES_IN_FLIGHT are with the log writer at once): what
-   * is appended while one waits for its fdatasync is handed over as the next
-   * one. They complete, and are answered, in zxid order.
-   */
-  private async flushLog(): Promise<void> {
-    if (this.failed || !this.txnLog.needsFlush) return;
-    try {
-      const zxid = await this.txnLog.flush();
-      if (this.failed) return;
-      this.core.durable(zxid);
-      this.flushOutput();
-      if (this.sinceSnapshot >= this.snapshotAt && this.snapshotting === null) this.takeSnapshot();
-    } catch (e) {
-      if (this.failed) return;
-      this.failed = true;
-      this.log.error(`cannot write the transaction log, no more writes are acknowledged: ${(e as Error).message}`);
-      void this.stop();
+  protected perform(): void {
+    if (this.failed) return;
+    for (const e of this.core.ready()) {
+      if (e.kind === 'persist') this.pipeline.append(e.txn);
+      else this.port.deliver(e);
     }
   }
 
-  /** ZooKeeper spreads snapshots of an ensemble: each takes one after snapCount/2 + random(snapCount/2) transactions. */
-  private nextSnapshotThreshold(): number {
-    const half = Math.max(1, Math.floor(this.config.snapCount / 2));
-    return half + Math.floor(Math.random() * half);
-  }
-
-  /**
-   * Snapshots the database as applied now: rolls the log and serialises and
-   * writes the snapshot in the background, a slice of nodes per event-loop
-   * turn, while requests go on being served.
-   */
-  takeSnapshot(): Promise<void> {
-    if (this.snapshotting) return this.snapshotting;
-    const db = this.core.db;
-    const started = Date.now();
-    const encoder = new SnapshotEncoder(db);
-    const zxid = encoder.zxid;
-    this.sinceSnapshot = 0;
-    this.snapshotAt = this.nextSnapshotThreshold();
-    const run = (async () => {
-      try {
-        await this.txnLog.roll();
-        const file = await writeSnapshot(this.config.dataDir, zxid, slices(encoder));
-        this.log.info(`snapshot ${file} written: zxid 0x${zxid.toString(16)}, ${db.tree.nodeCount} nodes now, ${Date.now() - started} ms`);
-      } catch (e) {
-        this.log.error(`snapshot at zxid 0x${zxid.toString(16)} failed: ${(e as Error).message}`);
-      } finally {
-        encoder.close();
-        this.snapshotting = null;
-      }
-    })();
-    this.snapshotting = run;
-    return run;
+  protected durable(zxid: number): void {
+    this.core.durable(zxid);
+    this.perform();
+    this.port.flushOutput();
   }
 
   private tick(): void {
     if (this.failed) return;
-    this.core.tick(Date.now());
-    this.flushOutput();
+    this.core.tick(this.clock());
+    this.perform();
+    this.port.flushOutput();
+    this.checkLocks();
   }
 
-  // ------------------------------------------------------------ shutdown
-
-  private stopped: Promise<void> | null = null;
-
-  /** Stops accepting clients, closes every connection, makes the log durable and releases the directories. */
-  stop(): Promise<void> {
-    if (this.stopped) return this.stopped;
-    this.stopping = true;
-    this.stopped = (async () => {
-      if (this.ticker) clearInterval(this.ticker);
-      await this.purger?.stop();
-      const closing = new Promise<void>((resolve) => (this.listener ? this.listener.close(() => resolve()) : resolve()));
-      for (const c of [...this.conns.values()]) c.socket.destroy();
-      await closing;
-      if (this.snapshotting) await this.snapshotting;
-      try {
-        if (!this.failed) await this.txnLog.flush();
-      } catch {
-        // already reported
-      }
-      await this.txnLog.close();
-      for (const l of this.locks) await l.release();
-    })();
-    return this.stopped;
-  }
-}
-
-/** A snapshot's chunks, SNAPSHOT_SLICE_NODES nodes per event-loop turn. */
-async function* slices(encoder: SnapshotEncoder): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const done = encoder.step(SNAPSHOT_SLICE_NODES);
-    yield* encoder.take();
-    if (done) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  protected async stopDriver(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
   }
 }

@@ -1,10 +1,12 @@
-// A standalone core driven by hand: effects are recorded, the "log" is made
-// durable when the test says so (or after every step with autoCommit).
+// A standalone core driven by hand: effects are recorded after every step,
+// the "log" is made durable when the test says so (or after every step with
+// autoCommit).
 
 import { Database } from '../../src/core/database.js';
+import { detach } from '../../src/core/effects.js';
 import { StandaloneCore, type StandaloneConfig } from '../../src/core/standalone.js';
 import type { Txn } from '../../src/core/txn.js';
-import type { ConnectResponse, Request, Response, WatcherEvent } from '../../src/wire/protocol.js';
+import type { ConnectRequest, ConnectResponse, Request, Response, WatcherEvent } from '../../src/wire/protocol.js';
 import { errorName } from '../../src/wire/protocol.js';
 
 export interface Reply {
@@ -25,6 +27,7 @@ export interface Note {
 export const defaultConfig: StandaloneConfig = {
   minSessionTimeout: 4000,
   maxSessionTimeout: 40000,
+  sessionKey: new Uint8Array(32).fill(7),
   extendedTypesEnabled: true,
   containerCheckIntervalMs: 1000,
   containerMaxPerMinute: 10000,
@@ -43,22 +46,32 @@ export class Harness {
   private xids = new Map<number, number>();
 
   constructor(config: Partial<StandaloneConfig> = {}, db = new Database()) {
-    this.core = new StandaloneCore(
-      db,
-      { ...defaultConfig, ...config },
-      {
-        reply: (conn, xid, zxid, err, type, response) => this.replies.push({ conn, xid, zxid, err, type, response }),
-        notify: (conn, event, zxid) => this.notes.push({ conn, event, zxid }),
-        connected: (conn, r) => this.connected.set(conn, r),
-        close: (conn, reason) => {
-          this.closed.set(conn, reason);
-          this.core.frontend.closed(conn);
-        },
-        log: (txn) => this.log.push(txn),
-      },
-      0x100n << 40n,
-      this.now,
-    );
+    this.core = new StandaloneCore(db, { ...defaultConfig, ...config }, 0x100n << 40n, this.now);
+  }
+
+  /** Records the effects of the steps so far, as a shell would carry them out. */
+  pump(): void {
+    for (const effect of this.core.ready()) {
+      const e = detach(effect);
+      switch (e.kind) {
+        case 'reply':
+          this.replies.push({ conn: e.conn, xid: e.xid, zxid: e.zxid, err: e.err, type: e.type, response: e.response });
+          break;
+        case 'notify':
+          this.notes.push({ conn: e.conn, event: e.event, zxid: e.zxid });
+          break;
+        case 'connected':
+          this.connected.set(e.conn, e.response);
+          break;
+        case 'close':
+          this.closed.set(e.conn, e.reason);
+          this.core.frontend.closed(e.conn);
+          break;
+        case 'persist':
+          this.log.push(e.txn);
+          break;
+      }
+    }
   }
 
   get db(): Database {
@@ -66,20 +79,28 @@ export class Harness {
   }
 
   commit(): void {
+    this.pump();
     const last = this.log.length === 0 ? 0 : this.log[this.log.length - 1]!.hdr.zxid;
     this.core.durable(last);
+    this.pump();
+  }
+
+  /** Opens connection `conn` and sends its handshake. */
+  connect(conn: number, req: ConnectRequest, address = '127.0.0.1'): void {
+    this.core.frontend.open(conn, address);
+    this.core.frontend.connect(conn, req, this.now);
+    this.pump();
+    if (this.autoCommit) this.commit();
   }
 
   /** Opens a connection and a new session; returns the connection id. */
   session(opts: { address?: string; timeout?: number } = {}): number {
     const conn = this.nextConn++;
-    this.core.frontend.open(conn, opts.address ?? '127.0.0.1');
-    this.core.frontend.connect(
+    this.connect(
       conn,
       { protocolVersion: 0, lastZxidSeen: 0, timeOut: opts.timeout ?? 10000, sessionId: 0n, passwd: new Uint8Array(16), readOnly: false },
-      this.now,
+      opts.address,
     );
-    if (this.autoCommit) this.commit();
     return conn;
   }
 
@@ -92,6 +113,7 @@ export class Harness {
     const xid = (this.xids.get(conn) ?? 0) + 1;
     this.xids.set(conn, xid);
     this.core.frontend.request(conn, xid, req, this.now);
+    this.pump();
     if (this.autoCommit) this.commit();
     return xid;
   }
@@ -117,6 +139,7 @@ export class Harness {
   advance(ms: number): void {
     this.now += ms;
     this.core.tick(this.now);
+    this.pump();
     if (this.autoCommit) this.commit();
   }
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/core/database.js';
-import { decodeSnapshot, encodeSnapshot, SnapshotEncoder } from '../../src/core/snapshot-codec.js';
-import { decodeTxn, encodeTxn } from '../../src/core/txn-codec.js';
+import { decodeSnapshot, encodeSnapshot, SnapshotEncoder } from '../../src/wire/snapshot-codec.js';
+import { decodeTxn, encodeTxn } from '../../src/wire/txn-codec.js';
 import { OPEN_ACL_UNSAFE } from '../../src/core/acl.js';
 import { CreateMode, OpCode, Perms, type Request } from '../../src/wire/protocol.js';
 import { JuteError } from '../../src/wire/jute.js';
@@ -149,7 +149,7 @@ describe('transaction and snapshot encoding', () => {
           }
           if (!done) expect(encoder.step(Infinity)).toBe(true);
           chunks.push(...encoder.take());
-          expect(h.db.tree.capture).toBeNull();
+          expect(h.db.tree.captures).toEqual([]);
           const restored = decodeSnapshot(Buffer.concat(chunks));
           expect(dump(restored)).toEqual(expected);
           for (const t of h.log.slice(logged)) restored.apply(t);
@@ -160,6 +160,46 @@ describe('transaction and snapshot encoding', () => {
     );
   });
 
+  it('snapshots that overlap each hold the database as it was when they began', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.string({ maxLength: 4 })), { maxLength: 40 }), fc.integer({ min: 1, max: 20 }), (ops, later) => {
+        const h = new Harness();
+        const c = h.session();
+        for (let i = 0; i < 6; i++) h.send(c, { type: OpCode.create, path: `/n${i}`, data: enc('0'), acl: OPEN_ACL_UNSAFE, flags: 0 });
+        const first = new SnapshotEncoder(h.db);
+        const atFirst = dump(h.db);
+        let second: SnapshotEncoder | null = null;
+        let atSecond: unknown = null;
+        const chunks: [Uint8Array[], Uint8Array[]] = [[], []];
+        ops.forEach(([n, v], i) => {
+          if (i === later % (ops.length + 1)) {
+            second = new SnapshotEncoder(h.db);
+            atSecond = dump(h.db);
+          }
+          if (v === '') h.send(c, { type: OpCode.delete, path: `/n${n}`, version: -1 });
+          else if (h.db.tree.get(`/n${n}`)) h.send(c, { type: OpCode.setData, path: `/n${n}`, data: enc(v), version: -1 });
+          else h.send(c, { type: OpCode.create, path: `/n${n}`, data: enc(v), acl: OPEN_ACL_UNSAFE, flags: 0 });
+          first.step(1);
+          chunks[0].push(...first.take());
+          if (second) {
+            (second as SnapshotEncoder).step(2);
+            chunks[1].push(...(second as SnapshotEncoder).take());
+          }
+        });
+        first.step(Infinity);
+        chunks[0].push(...first.take());
+        expect(dump(decodeSnapshot(Buffer.concat(chunks[0])))).toEqual(atFirst);
+        if (second) {
+          (second as SnapshotEncoder).step(Infinity);
+          chunks[1].push(...(second as SnapshotEncoder).take());
+          expect(dump(decodeSnapshot(Buffer.concat(chunks[1])))).toEqual(atSecond);
+        }
+        expect(h.db.tree.captures).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a snapshot that follows no changes is caught out by one: the tree must report them', () => {
     const h = new Harness();
     const c = h.session();
@@ -167,7 +207,7 @@ describe('transaction and snapshot encoding', () => {
     h.send(c, { type: OpCode.create, path: '/b', data: enc('2'), acl: OPEN_ACL_UNSAFE, flags: 0 });
     const expected = dump(h.db);
     const encoder = new SnapshotEncoder(h.db);
-    h.db.tree.capture = null; // what a tree that forgot to report changes would leave
+    h.db.tree.captures.length = 0; // what a tree that forgot to report changes would leave
     encoder.step(1);
     h.send(c, { type: OpCode.setData, path: '/b', data: enc('3'), version: -1 });
     encoder.step(Infinity);

@@ -420,6 +420,21 @@ describe('sessions and ordering', () => {
     expect(h.reply(c, r).err).toBe(0);
   });
 
+  it('a read answered in a batch keeps its data when a later write of the batch changes the node', () => {
+    const h = new Harness();
+    const a = h.session();
+    const b = h.session();
+    h.ok(a, create('/v', 'old-value'));
+    h.autoCommit = false;
+    h.send(b, create('/w'));
+    const r = h.send(b, getData('/v')); // waits behind b's create
+    h.send(a, setData('/v', 'new-value')); // applied after it, in the same group commit
+    h.commit();
+    const got = h.reply(b, r).response;
+    expect(got?.kind === 'data' && dec(got.data)).toBe('old-value');
+    expect(dec(h.db.tree.get('/v')!.data)).toBe('new-value');
+  });
+
   it('sync answers after the writes before it are applied', () => {
     const h = new Harness();
     const c = h.session();
@@ -437,13 +452,11 @@ describe('sessions and ordering', () => {
     const c = h.session();
     const id = h.sessionId(c);
     const passwd = h.connected.get(c)!.passwd;
-    h.core.frontend.open(50, '127.0.0.1');
-    h.core.frontend.connect(50, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 10000, sessionId: id, passwd, readOnly: false }, h.now);
+    h.connect(50, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 10000, sessionId: id, passwd, readOnly: false });
     expect(h.connected.get(50)!.sessionId).toBe(id);
     expect(h.closed.has(c)).toBe(true); // the old connection is closed
 
-    h.core.frontend.open(51, '127.0.0.1');
-    h.core.frontend.connect(51, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 10000, sessionId: id, passwd: new Uint8Array(16) }, h.now);
+    h.connect(51, { protocolVersion: 0, lastZxidSeen: 0, timeOut: 10000, sessionId: id, passwd: new Uint8Array(16) });
     expect(h.connected.get(51)).toMatchObject({ sessionId: 0n, timeOut: 0 });
     expect(h.connected.get(51)!.readOnly).toBeUndefined(); // short handshake, short answer
     expect(h.closed.has(51)).toBe(true);
@@ -455,8 +468,7 @@ describe('sessions and ordering', () => {
     const hi = h.session({ timeout: 999999 });
     expect(h.connected.get(lo)!.timeOut).toBe(4000);
     expect(h.connected.get(hi)!.timeOut).toBe(8000);
-    h.core.frontend.open(77, '127.0.0.1');
-    h.core.frontend.connect(77, { protocolVersion: 0, lastZxidSeen: 1e9, timeOut: 5000, sessionId: 0n, passwd: new Uint8Array(16) }, h.now);
+    h.connect(77, { protocolVersion: 0, lastZxidSeen: 1e9, timeOut: 5000, sessionId: 0n, passwd: new Uint8Array(16) });
     expect(h.closed.get(77)).toMatch(/has seen zxid/);
   });
 

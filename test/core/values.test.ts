@@ -71,4 +71,18 @@ describe('value store', () => {
     for (let i = 0; i < 100; i++) tree.createNode(`/n${i}`, new Uint8Array(1000), acl, 0n, i, 6000 + i, 0);
     expect(tree.values.reserved).toBe(reserved);
   });
+
+  it('with deferred releases, keeps a released value readable until settle, then reuses its slot', () => {
+    const store = new ValueStore();
+    store.deferReleases = true;
+    const a = store.put(new Uint8Array(100).fill(1));
+    const view = store.view(a, 100)!;
+    store.release(a, 100);
+    const b = store.put(new Uint8Array(100).fill(2));
+    expect(b).not.toBe(a);
+    expect(view).toEqual(new Uint8Array(100).fill(1));
+    store.settle();
+    expect(store.put(new Uint8Array(100).fill(3))).toBe(a);
+    expect(view).toEqual(new Uint8Array(100).fill(3));
+  });
 });

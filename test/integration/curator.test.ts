@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEnsemble } from './ensemble.js';
 import { TestServer, repoRoot } from './server.js';
 
 const TOOLS = path.join(repoRoot, 'tools/curator-5.7.1');
@@ -65,4 +66,35 @@ describe('Apache Curator recipes', () => {
     expect(code).not.toBe(0);
     expect(out).toContain('no connection to 127.0.0.1:1');
   }, 70_000);
+});
+
+describe('Apache Curator across a member of an ensemble killed', () => {
+  it('keeps LeaderLatch to one leader and InterProcessMutex to one holder while the leading member is killed', async () => {
+    const e = await TestEnsemble.start({ voters: 3 });
+    try {
+      const leader = await e.settled();
+      const cp = [path.join(TOOLS, 'classes'), path.join(TOOLS, '*')].join(path.delimiter);
+      const p = spawn('java', ['-cp', cp, 'verikeeper.CuratorRecipes', '--failover', e.connectString], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      const ready = new Promise<void>((resolve) =>
+        p.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('ready\n')) resolve();
+        }),
+      );
+      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 110_000);
+      await Promise.race([ready, exited]);
+      expect(out).toContain('ready');
+      await e.member(leader).kill();
+      p.stdin.write('killed\n');
+      const code = await exited;
+      clearTimeout(timer);
+      expect(out).toMatch(/ok failover \(\d+ mutex rounds\)/);
+      expect(code).toBe(0);
+    } finally {
+      await e.destroy();
+    }
+  }, 120_000);
 });

@@ -5,16 +5,19 @@
 // stops start-up with an error that names the file.
 //
 // The log file layout these tests damage (src/server/storage/logformat.ts):
-// a 16-byte header, then records of crc u32, length u32, zxid u64 and the
-// payload, then zeros up to the preallocated size.
+// a 16-byte header, then records at multiples of 16 bytes, each a header
+// checksum u32, length u32, zxid u64, the payload, zeros up to 8 bytes before
+// the next multiple of 16, a checksum u32 and the end marker "VKRE"; then
+// zeros up to the preallocated size.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZkClient } from '../../src/client/client.js';
 import { CreateMode, ErrorCode } from '../../src/wire/protocol.js';
 import { CreateMode as NzkMode, Nzk, plain } from './nzk.js';
-import { TestServer, eventually, reference, sleep } from './server.js';
+import { TestServer, eventually, reference, repoRoot, sleep } from './server.js';
 
 const servers: TestServer[] = [];
 const closers: Array<() => Promise<void> | void> = [];
@@ -65,8 +68,9 @@ function records(file: string): LogRecord[] {
     const length = b.readUInt32BE(off + 4);
     const zxid = Number(b.readBigUInt64BE(off + 8));
     if (zxid === 0 && length === 0) break;
-    out.push({ offset: off, end: off + 16 + length, zxid });
-    off += 16 + length;
+    const end = off + Math.ceil((16 + length + 8) / 16) * 16;
+    out.push({ offset: off, end, zxid });
+    off = end;
   }
   return out;
 }
@@ -292,7 +296,7 @@ describe.skipIf(reference)('durability', () => {
     const recs = records(file);
     const victim = recs[Math.floor(recs.length / 2)]!;
     const bytes = readFileSync(file);
-    bytes[victim.end - 2]! ^= 0x5a;
+    bytes[victim.offset + 20]! ^= 0x5a; // in the payload
     writeFileSync(file, bytes);
 
     const result = await server.launchExpectingExit();
@@ -304,11 +308,53 @@ describe.skipIf(reference)('durability', () => {
     expect(result.output).not.toMatch(/started verikeeper/);
 
     // the damage repaired (the byte put back), the server starts with everything
-    bytes[victim.end - 2]! ^= 0x5a;
+    bytes[victim.offset + 20]! ^= 0x5a;
     writeFileSync(file, bytes);
     await sleep(10);
     await server.launch();
     const d = await ours(server);
     expect((await d.getChildren('/')).filter((n) => n.startsWith('mid-'))).toHaveLength(20);
+  });
+  it('refuses to start on a damaged last record, changing nothing; repair-log takes out exactly that zxid and keeps it aside', async () => {
+    const server = await startServer();
+    const c = await ours(server);
+    const czxids: number[] = [];
+    for (let i = 0; i < 30; i++) czxids.push((await c.create2(`/last-${i}`, `value number ${i}`)).stat.czxid);
+    c.destroy(); // no closeSession: the last record is the last create
+    await server.stop();
+
+    const file = newestLog(server);
+    const recs = records(file);
+    const victim = recs[recs.length - 1]!;
+    expect(victim.zxid).toBe(czxids[29]);
+    const bytes = readFileSync(file);
+    bytes[victim.offset + 20]! ^= 0x01; // one bit of the payload
+    writeFileSync(file, bytes);
+
+    const result = await server.launchExpectingExit();
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/ERROR/);
+    expect(result.output).toContain(file);
+    expect(result.output).toContain(`offset ${victim.offset}`);
+    expect(result.output).toContain(`0x${victim.zxid.toString(16)}`);
+    expect(result.output).not.toMatch(/torn write/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+
+    const repair = spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'repair-log', server.dataDir], { encoding: 'utf8' });
+    expect(repair.status, repair.stderr).toBe(0);
+    expect(repair.stdout).toContain(`zxids taken out of the log: 0x${victim.zxid.toString(16)} (1 transactions)`);
+    const side = `${file}.damaged-at-${victim.offset}`;
+    expect(repair.stdout).toContain(side);
+    expect(readFileSync(side).equals(bytes.subarray(victim.offset, victim.end))).toBe(true);
+
+    await server.launch();
+    const d = await ours(server);
+    for (let i = 0; i < 29; i++) expect((await d.exists(`/last-${i}`))?.czxid).toBe(czxids[i]);
+    expect(await d.exists('/last-29')).toBeNull();
+    expect(server.logSince(0)).not.toMatch(/torn write/);
+    // never on a log a server is using
+    const busy = spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'repair-log', server.dataDir], { encoding: 'utf8' });
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain(`in use by process ${server.pid}`);
   });
 });

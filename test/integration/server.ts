@@ -1,5 +1,6 @@
 // A real server process for the integration suites: `verikeeper
-// start-foreground <zoo.cfg>` on a free loopback port with its data in a
+// start-foreground <zoo.cfg>` on a free loopback port (or on an address of
+// its own, run under a command such as `ip netns exec`) with its data in a
 // temporary directory, waited on until it accepts clients, stopped with
 // SIGTERM or killed with SIGKILL, restarted on the same dataDir and port, its
 // log collected. Processes and directories are removed when the test file
@@ -32,6 +33,12 @@ export interface StartOptions {
   settings?: Settings;
   /** How long start-up may take, ms (default 30000). */
   timeoutMs?: number;
+  /** The dataDir to use (left in place by `destroy`); default: a folder of the test's temporary directory. */
+  dataDir?: string;
+  /** The address clients reach the server at (default 127.0.0.1); set clientPortAddress to match. */
+  host?: string;
+  /** A command the server's command line runs under, such as `ip netns exec <namespace>`. */
+  wrapper?: string[];
 }
 
 /** tickTime 500 ms: session timeouts between 1 s and 10 s. */
@@ -70,25 +77,28 @@ export class TestServer {
   readonly dir: string;
   readonly dataDir: string;
   readonly cfgPath: string;
-  readonly host = '127.0.0.1';
+  readonly host: string;
   port = 0;
   private proc: ChildProcess | null = null;
   private exited: Promise<Exit> | null = null;
   private readonly lines: string[] = [];
   private partial = '';
   private settings: Settings;
+  private readonly wrapper: string[];
 
-  private constructor(settings: Settings) {
+  private constructor(settings: Settings, dataDir?: string, host = '127.0.0.1', wrapper: string[] = []) {
+    this.host = host;
+    this.wrapper = wrapper;
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'verikeeper-it-'));
     dirs.add(this.dir);
-    this.dataDir = path.join(this.dir, 'data');
+    this.dataDir = dataDir ?? path.join(this.dir, 'data');
     this.cfgPath = path.join(this.dir, 'zoo.cfg');
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
   }
 
   /** A server on a new temporary dataDir, started and accepting clients. */
   static async start(opts: StartOptions = {}): Promise<TestServer> {
-    const s = new TestServer(opts.settings ?? {});
+    const s = new TestServer(opts.settings ?? {}, opts.dataDir, opts.host, opts.wrapper);
     try {
       await s.launch(opts.timeoutMs);
     } catch (e) {
@@ -96,6 +106,11 @@ export class TestServer {
       throw e;
     }
     return s;
+  }
+
+  /** A server on a new temporary dataDir (or `opts.dataDir`), not started yet. */
+  static prepare(opts: StartOptions = {}): TestServer {
+    return new TestServer(opts.settings ?? {}, opts.dataDir, opts.host, opts.wrapper);
   }
 
   get connectString(): string {
@@ -152,7 +167,7 @@ export class TestServer {
       const props = Object.entries(this.settings)
         .filter(([k, v]) => v !== null && (k === 'jute.maxbuffer' || k.startsWith('znode.container.')))
         .map(([k, v]) => `-D${k}=${String(v)}`);
-      proc = spawn(
+      proc = this.spawnWrapped(
         'java',
         [
           '-Xmx256m',
@@ -163,12 +178,11 @@ export class TestServer {
           'org.apache.zookeeper.server.quorum.QuorumPeerMain',
           this.cfgPath,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        {},
       );
     } else {
-      proc = spawn(process.execPath, [serverMain, 'start-foreground', this.cfgPath], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, VERIKEEPER_LOG: process.env.VERIKEEPER_IT_LOG ?? 'info' },
+      proc = this.spawnWrapped(process.execPath, [serverMain, 'start-foreground', this.cfgPath], {
+        VERIKEEPER_LOG: process.env.VERIKEEPER_IT_LOG ?? 'info',
       });
     }
     const collect = (chunk: Buffer): void => {
@@ -182,12 +196,17 @@ export class TestServer {
     return proc;
   }
 
-  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
-  async launch(timeoutMs = 30000): Promise<void> {
+  /** `command args` under the wrapper (the wrapper execs it: the process id is the server's). */
+  private spawnWrapped(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+    const [program, ...rest] = [...this.wrapper, command, ...args];
+    return spawn(program!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  }
+
+  /** Starts the process on the current dataDir and port without waiting for it to serve (a member that cannot yet). */
+  async begin(): Promise<{ exited: Promise<Exit> }> {
     if (this.proc !== null) throw new Error('already running');
     if (reference && this.port === 0) this.port = await freePort();
     this.writeConfig();
-    const mark = this.lines.length;
     const proc = this.spawnProcess();
     live.add(proc);
     this.proc = proc;
@@ -198,7 +217,13 @@ export class TestServer {
         resolve({ code, signal });
       });
     });
-    const exited = this.exited;
+    return { exited: this.exited };
+  }
+
+  /** Starts the process on the current dataDir and port and waits until it accepts clients. */
+  async launch(timeoutMs = 30000): Promise<void> {
+    const mark = this.lines.length;
+    const { exited } = await this.begin();
     const deadline = Date.now() + timeoutMs;
     const state: { gone: Exit | null } = { gone: null };
     void exited.then((e) => (state.gone = e));
@@ -261,6 +286,24 @@ export class TestServer {
       return exited;
     }
     return e;
+  }
+
+  /** Waits for the process to exit by itself: its exit status (null if it does not within `timeoutMs`). */
+  async waitForExit(timeoutMs = 20000): Promise<Exit | null> {
+    const proc = this.proc;
+    const exited = this.exited;
+    if (proc === null || exited === null) return exited;
+    // 'close' follows 'exit' once the pipes are drained: every line it wrote is read then
+    const closed = new Promise<void>((resolve) => proc.once('close', () => resolve()));
+    const timer = sleep(timeoutMs).then(() => null);
+    const e = await Promise.race([exited, timer]);
+    if (e !== null) await closed;
+    return e;
+  }
+
+  /** The process id of the running server, or null. */
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
   }
 
   /** SIGTERM and wait for the exit (SIGKILL after 10 s): the exit status. */

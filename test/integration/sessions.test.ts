@@ -4,12 +4,15 @@
 // when it comes back), re-attaching with the session's password, a wrong
 // password, a closed session, an unknown one.
 
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkClient } from '../../src/client/client.js';
 import { CreateMode as Mode, ErrorCode, EventType } from '../../src/wire/protocol.js';
 import { CreateMode, Nzk, oneEvent, plain } from './nzk.js';
 import { Proxy } from './proxy.js';
-import { TestServer, eventually, sleep } from './server.js';
+import { TestServer, eventually, reference, sleep } from './server.js';
+import { keylessPassword } from '../core/keyless-password.js';
 
 let server: TestServer;
 let watcher: Nzk;
@@ -174,6 +177,23 @@ describe('re-attaching to a session', () => {
       await eventually('the owner is connected', async () => (await owner.exists('/pw-owner')) !== null);
       expect(owner.sessionId).toBe(id);
       expect(owner.states).not.toContain('EXPIRED');
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it.skipIf(reference)('a session id alone does not re-attach: the password cannot be computed from it', async () => {
+    const owner = await ZkClient.connect({ connectString: server.connectString, sessionTimeout: 10000 });
+    try {
+      await owner.create('/id-only', 'x', { mode: Mode.EPHEMERAL });
+      for (const passwd of [keylessPassword(owner.sessionId), new Uint8Array(16)]) {
+        await expect(
+          ZkClient.connect({ connectString: server.connectString, sessionId: owner.sessionId, sessionPasswd: passwd, reconnect: false }),
+        ).rejects.toMatchObject({ code: ErrorCode.SessionExpired });
+      }
+      expect(plain((await watcher.exists('/id-only'))!).ephemeralOwner).toBe(owner.sessionId);
+      // the key the passwords are derived with is the server's own, readable by it only
+      expect(statSync(path.join(server.dataDir, 'session.key')).mode & 0o777).toBe(0o600);
     } finally {
       await owner.close();
     }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TestEnsemble } from './ensemble.js';
 import { TestServer, repoRoot } from './server.js';
 
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
@@ -24,13 +25,30 @@ const clis: Record<string, Cli> = {
 const list = (names: string[]): string => `[${names.join(', ')}]`;
 
 const running = new Set<ChildProcess>();
-const servers: TestServer[] = [];
+const servers: Array<TestServer | TestEnsemble> = [];
 
 afterEach(async () => {
   for (const p of running) p.kill('SIGKILL');
   running.clear();
   for (const s of servers.splice(0)) await s.destroy();
 });
+
+/** Where the session runs: a standalone server, or a member of a three-member ensemble. */
+const targets: Record<string, () => Promise<string>> = {
+  'a standalone server': async () => {
+    const server = await TestServer.start();
+    servers.push(server);
+    return server.connectString;
+  },
+  'an ensemble member': async () => {
+    const e = await TestEnsemble.start({ voters: 3 });
+    servers.push(e);
+    await e.settled();
+    // a follower: its writes go through the leader
+    for (let id = 1; id <= 3; id++) if ((await e.status(id))?.mode === 'follower') return e.member(id).connectString;
+    throw new Error('no follower');
+  },
+};
 
 /** A client fed line by line on stdin, its stdout and stderr collected. */
 class Session {
@@ -93,37 +111,38 @@ function once(argv: string[]): Promise<{ code: number | null; out: string }> {
 
 const lines = (out: string): string[] => out.split('\n').map((l) => l.trim());
 
-describe.each(Object.entries(clis))("the seeds' session in %s", (name, cli) => {
-  it.skipIf(name === 'zkCli.sh' && !existsSync(ZKCLI))(
-    'create, get, an ephemeral seen by a second client and gone after the first quits, ls /',
-    async () => {
-      const server = await TestServer.start();
-      servers.push(server);
-      const addr = server.connectString;
-      const argv = cli(addr);
-      const first = new Session(spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
+describe.each(Object.entries(clis).flatMap(([name, cli]) => Object.entries(targets).map(([where, start]) => [name, where, cli, start] as const)))(
+  "the seeds' session in %s against %s",
+  (name, _where, cli, start) => {
+    it.skipIf(name === 'zkCli.sh' && !existsSync(ZKCLI))(
+      'create, get, an ephemeral seen by a second client and gone after the first quits, ls /',
+      async () => {
+        const addr = await start();
+        const argv = cli(addr);
+        const first = new Session(spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
 
-      await first.type('create /zk-demo 123', /Created \/zk-demo\n/);
-      const got = await first.type('get /zk-demo', /^123$/m);
-      expect(lines(got)).toContain('123');
-      await first.type('create /Dog', /Created \/Dog\n/);
-      await first.type('create -e /Dog/Puppy 123', /Created \/Dog\/Puppy\n/);
+        await first.type('create /zk-demo 123', /Created \/zk-demo\n/);
+        const got = await first.type('get /zk-demo', /^123$/m);
+        expect(lines(got)).toContain('123');
+        await first.type('create /Dog', /Created \/Dog\n/);
+        await first.type('create -e /Dog/Puppy 123', /Created \/Dog\/Puppy\n/);
 
-      const puppy = await once(cli(addr, 'get', '/Dog/Puppy'));
-      expect(puppy.code).toBe(0);
-      expect(lines(puppy.out)).toContain('123');
-      expect(lines((await once(cli(addr, 'ls', '/Dog'))).out)).toContain(list(['Puppy']));
-      const stat = await once(cli(addr, 'stat', '/Dog/Puppy'));
-      expect(stat.out).toMatch(/ephemeralOwner = 0x[0-9a-f]*[1-9a-f][0-9a-f]*\n/);
-      expect(lines((await once(cli(addr, 'ls', '/'))).out)).toContain(list(['Dog', 'zk-demo', 'zookeeper']));
+        const puppy = await once(cli(addr, 'get', '/Dog/Puppy'));
+        expect(puppy.code).toBe(0);
+        expect(lines(puppy.out)).toContain('123');
+        expect(lines((await once(cli(addr, 'ls', '/Dog'))).out)).toContain(list(['Puppy']));
+        const stat = await once(cli(addr, 'stat', '/Dog/Puppy'));
+        expect(stat.out).toMatch(/ephemeralOwner = 0x[0-9a-f]*[1-9a-f][0-9a-f]*\n/);
+        expect(lines((await once(cli(addr, 'ls', '/'))).out)).toContain(list(['Dog', 'zk-demo', 'zookeeper']));
 
-      expect(await first.quit()).toBe(0);
+        expect(await first.quit()).toBe(0);
 
-      expect(lines((await once(cli(addr, 'ls', '/Dog'))).out)).toContain(list([]));
-      const gone = await once(cli(addr, 'get', '/Dog/Puppy'));
-      expect(gone.out).toMatch(/Node does not exist: \/Dog\/Puppy/);
-      const all = lines((await once(cli(addr, 'ls', '/'))).out);
-      expect(all).toContain(list(['Dog', 'zk-demo', 'zookeeper']));
-    },
-  );
-});
+        expect(lines((await once(cli(addr, 'ls', '/Dog'))).out)).toContain(list([]));
+        const gone = await once(cli(addr, 'get', '/Dog/Puppy'));
+        expect(gone.out).toMatch(/Node does not exist: \/Dog\/Puppy/);
+        const all = lines((await once(cli(addr, 'ls', '/'))).out);
+        expect(all).toContain(list(['Dog', 'zk-demo', 'zookeeper']));
+      },
+    );
+  },
+);

@@ -42,12 +42,22 @@ def four_letter(port, word, timeout=5.0):
             chunks.append(b)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, settings=None):
+    def __init__(self, settings=None, port=0, myid=None):
         self.dir = tempfile.mkdtemp(prefix="verikeeper-kazoo-")
         self.data_dir = os.path.join(self.dir, "data")
         self.settings = dict(SETTINGS, **(settings or {}))
-        self.port = 0
+        self.port = port
+        if myid is not None:
+            os.makedirs(self.data_dir, exist_ok=True)
+            with open(os.path.join(self.data_dir, "myid"), "w") as f:
+                f.write("%d\n" % myid)
         self.proc = None
         self.lines = []
 
@@ -55,7 +65,8 @@ class Server:
     def hosts(self):
         return "127.0.0.1:%d" % self.port
 
-    def start(self, timeout=30.0):
+    def launch(self):
+        """Starts the process without waiting for it to serve."""
         cfg = os.path.join(self.dir, "zoo.cfg")
         with open(cfg, "w") as f:
             for k, v in dict(self.settings, dataDir=self.data_dir, clientPort=self.port).items():
@@ -69,6 +80,23 @@ class Server:
             env=env,
         )
         threading.Thread(target=self._collect, args=(self.proc,), daemon=True).start()
+        return self
+
+    def serving(self):
+        try:
+            return "Zxid: 0x" in four_letter(self.port, "srvr", 1.0)
+        except OSError:
+            return False
+
+    def mode(self):
+        try:
+            m = re.search(r"^Mode: (\w+)$", four_letter(self.port, "srvr", 1.0), re.M)
+            return m.group(1) if m else None
+        except OSError:
+            return None
+
+    def start(self, timeout=30.0):
+        self.launch()
         deadline = time.time() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -105,6 +133,33 @@ class Server:
     def destroy(self):
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Ensemble:
+    """Three members on loopback ports, started together."""
+
+    def __init__(self, size=3):
+        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        lines = {"server.%d" % (i + 1): "127.0.0.1:%d:%d" % (q, e) for i, (_, q, e) in enumerate(ports)}
+        settings = dict(tickTime=200, initLimit=10, syncLimit=5, **lines)
+        self.members = [Server(settings, port=c, myid=i + 1) for i, (c, _, _) in enumerate(ports)]
+
+    @property
+    def hosts(self):
+        return ",".join(m.hosts for m in self.members)
+
+    def start(self, timeout=60.0):
+        for m in self.members:
+            m.launch()
+        wait_until("every member serves", lambda: all(m.serving() for m in self.members), timeout)
+        return self
+
+    def leader(self):
+        return wait_until("one leader", lambda: next((m for m in self.members if m.proc is not None and m.mode() == "leader"), None), 30.0)
+
+    def destroy(self):
+        for m in self.members:
+            m.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,8 @@ describe('defaults', () => {
       weights: [],
       forceSync: true,
       juteMaxBuffer: 0xfffff,
+      globalOutstandingLimit: 1000,
+      commitLogCount: 10000,
       containerCheckIntervalMs: 60000,
       containerMaxPerMinute: 10000,
       containerMaxNeverUsedIntervalMs: 0,
@@ -252,6 +254,26 @@ describe('every key', () => {
       'zookeeper.snapCount': '10',
       'zookeeper.myOwnKey': 'x',
     });
+  });
+
+  it('reads globalOutstandingLimit as ZooKeeper does (zoo.cfg key or zookeeper.* property) and refuses one below 1', () => {
+    for (const line of ['globalOutstandingLimit=250', 'zookeeper.globalOutstandingLimit=250']) {
+      const { config, warnings } = parse(minimal(line));
+      expect(config.globalOutstandingLimit).toBe(250);
+      expect(warnings).toEqual([]);
+    }
+    expect(parse(minimal(), {}, { systemProperties: { 'zookeeper.globalOutstandingLimit': '40' } }).config.globalOutstandingLimit).toBe(40);
+    expect(() => parse(minimal('globalOutstandingLimit=0'))).toThrow(/zoo\.cfg:\d+: globalOutstandingLimit: 0 is not allowed: must be positive/);
+    expect(() => parse(minimal('globalOutstandingLimit=many'))).toThrow(/globalOutstandingLimit/);
+  });
+
+  it('reads commitLogCount (zoo.cfg key or zookeeper.* property) and refuses one below 1', () => {
+    for (const line of ['commitLogCount=50', 'zookeeper.commitLogCount=50']) {
+      const { config, warnings } = parse(minimal(line));
+      expect(config.commitLogCount).toBe(50);
+      expect(warnings).toEqual([]);
+    }
+    expect(() => parse(minimal('commitLogCount=0'))).toThrow(/commitLogCount: 0 is not allowed: must be positive/);
   });
 
   it('accepts zookeeper.extendedTypesEnabled as well, without doubling the prefix', () => {

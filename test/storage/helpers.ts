@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { memoryLogger } from '../../src/server/log.js';
-import { encodeLogHeader, encodeRecordInto, RECORD_HEADER_SIZE } from '../../src/server/storage/logformat.js';
+import { encodeLogHeader, encodeRecordInto, recordSize } from '../../src/server/storage/logformat.js';
 import type { TxnLog, TxnLogOptions, TxnRecord } from '../../src/server/storage/txnlog.js';
 
 /** Returns a function that makes a fresh folder under the system temp dir, removed after each test. */
@@ -58,7 +58,7 @@ export function options(extra: Partial<TxnLogOptions> = {}): TxnLogOptions & { l
 
 /** Encodes a whole log file by hand (header plus records, no preallocation). */
 export function encodeLogFile(startZxid: number, records: TxnRecord[]): Buffer {
-  const size = 16 + records.reduce((n, r) => n + RECORD_HEADER_SIZE + r.payload.length, 0);
+  const size = 16 + records.reduce((n, r) => n + recordSize(r.payload.length), 0);
   const b = Buffer.alloc(size);
   encodeLogHeader(startZxid).copy(b, 0);
   let off = 16;
@@ -69,7 +69,7 @@ export function encodeLogFile(startZxid: number, records: TxnRecord[]): Buffer {
 /** Byte offset at which record `index` starts in a file of `records` written without rolls. */
 export function recordOffset(records: TxnRecord[], index: number): number {
   let off = 16;
-  for (let i = 0; i < index; i++) off += RECORD_HEADER_SIZE + records[i]!.payload.length;
+  for (let i = 0; i < index; i++) off += recordSize(records[i]!.payload.length);
   return off;
 }
 
@@ -87,5 +87,5 @@ export async function flipBit(file: string, offset: number, bit: number): Promis
 
 export async function logFiles(dir: string): Promise<string[]> {
   const names = await fsp.readdir(path.join(dir, 'version-2'));
-  return names.filter((n) => n.startsWith('log.')).sort((a, b) => parseInt(a.slice(4), 16) - parseInt(b.slice(4), 16));
+  return names.filter((n) => /^log\.[0-9a-f]+$/.test(n)).sort((a, b) => parseInt(a.slice(4), 16) - parseInt(b.slice(4), 16));
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { unwritten } from '../../src/server/storage/files.js';
-import { encodeLogHeader, encodeUnsealedRecordInto, RECORD_HEADER_SIZE } from '../../src/server/storage/logformat.js';
+import { encodeLogHeader, encodeUnsealedRecordInto, recordSize } from '../../src/server/storage/logformat.js';
 import { sharedLogWriter, ThreadLogWriter } from '../../src/server/storage/logwriter.js';
 import type { TxnRecord } from '../../src/server/storage/txnlog.js';
 import { encodeLogFile, rec, useTempDirs } from './helpers.js';
@@ -12,7 +12,7 @@ const tempDir = useTempDirs();
 
 /** Records in shared memory, checksums not filled in, as a log hands them over. */
 function unsealed(records: TxnRecord[]): Buffer {
-  const b = Buffer.from(new SharedArrayBuffer(records.reduce((n, r) => n + RECORD_HEADER_SIZE + r.payload.length, 0)));
+  const b = Buffer.from(new SharedArrayBuffer(records.reduce((n, r) => n + recordSize(r.payload.length), 0)));
   let off = 0;
   for (const r of records) off = encodeUnsealedRecordInto(b, off, r.zxid, r.payload);
   return b;
@@ -34,7 +34,7 @@ describe('log writer thread', () => {
       expect(r.syncMs).toBeGreaterThanOrEqual(0);
       const more = [rec(4, 10)];
       const expected = encodeLogFile(1, [...records, ...more]);
-      const at = expected.length - RECORD_HEADER_SIZE - 10;
+      const at = expected.length - recordSize(10);
       await writer.run({ fd: h.fd, at, head: null, records: [unsealed(more)], sync: false });
       expect((await fsp.readFile(file)).equals(expected)).toBe(true);
     } finally {

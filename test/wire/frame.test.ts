@@ -2,22 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, FrameError } from '../../src/wire/frame.js';
 import { JuteError } from '../../src/wire/jute.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
-}
-
-/** Cuts `stream` at the given (sorted, deduplicated) positions. */
-function split(stream: Uint8Array, cuts: number[]): Uint8Array[] {
-  const at = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of [...at, stream.length]) {
-    chunks.push(stream.subarray(prev, c));
-    prev = c;
-  }
-  return chunks;
-}
+import { concat, split } from './chunks.js';
 
 describe('FrameDecoder', () => {
   it('yields the same frames however the stream is split into chunks', () => {

@@ -32,6 +32,22 @@ export class StorageFormatError extends StorageError {
   }
 }
 
+/**
+ * Files that each read whole but do not agree with one another (a log that
+ * does not continue its snapshot, epochs that contradict the log): start-up
+ * must stop, since no single file can be blamed and repaired.
+ */
+export class StorageInconsistencyError extends StorageError {
+  override name = 'StorageInconsistencyError';
+  constructor(
+    message: string,
+    /** The files involved, each named in the message too. */
+    readonly files: string[],
+  ) {
+    super(message);
+  }
+}
+
 /** A data directory held by another live process. */
 export class DirectoryLockedError extends StorageError {
   override name = 'DirectoryLockedError';

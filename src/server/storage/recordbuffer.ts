@@ -5,7 +5,7 @@
 // them, and the chunks come back to a small pool afterwards. Chunks are
 // shared memory, so handing them over copies nothing.
 
-import { encodeUnsealedRecordInto, readU64, RECORD_HEADER_SIZE } from './logformat.js';
+import { encodeUnsealedRecordInto, readU64, recordSize } from './logformat.js';
 
 const CHUNK_SIZE = 1024 * 1024;
 /** Chunks kept for reuse between flushes (at most this many MiB stay allocated). */
@@ -25,7 +25,7 @@ export class RecordBuffer {
   }
 
   append(zxid: number, payload: Uint8Array): void {
-    const need = RECORD_HEADER_SIZE + payload.length;
+    const need = recordSize(payload.length);
     if (this.curLen + need > this.cur.length) {
       this.seal();
       // A record larger than a chunk gets a buffer of its own.
@@ -73,7 +73,7 @@ export class RecordBuffer {
         const z = readU64(c, off + 8);
         if (z > zxid) break;
         kept = z;
-        off += RECORD_HEADER_SIZE + c.readUInt32BE(off + 4);
+        off += recordSize(c.readUInt32BE(off + 4));
       }
       if (off > 0) {
         this.full.push(c.subarray(0, off));

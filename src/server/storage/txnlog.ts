@@ -33,6 +33,7 @@ import {
   LOG_HEADER_SIZE,
   MAX_PAYLOAD,
   RecordReader,
+  type BadRecord,
 } from './logformat.js';
 import { sharedLogWriter, type LogWriter } from './logwriter.js';
 import { RecordBuffer } from './recordbuffer.js';
@@ -271,7 +272,6 @@ export class TxnLog {
     let prev = 0;
     for (; i < files.length; i++) {
       const f = files[i]!;
-      const newest = i === files.length - 1;
       const h = await fsp.open(f.path, 'r');
       try {
         const size = (await h.stat()).size;
@@ -291,11 +291,8 @@ export class TxnLog {
           }
         }
         if (reader.bad) {
-          const tail = await classifyTail(h, reader.bad.offset, limit, count > 0 ? prev : f.zxid - 1);
-          if (tail.kind !== 'zeros') {
-            const why = newest ? 'in the middle of the log' : 'in a log file that is not the newest';
-            throw corruption(f, reader.bad, prev, `${why}; the log cannot be read past zxid ${hex(prev)}`);
-          }
+          const stop = await judgeStop(h, f, reader.bad, limit, count, prev, false);
+          if (stop.kind !== 'end') throw refusal(stop.error);
         }
       } finally {
         await h.close();
@@ -457,7 +454,8 @@ export class TxnLog {
   private fail(e: unknown): unknown {
     if (this.failure === null) {
       this.failure = e;
-      this.logger.error(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
+      // every flush from here on rejects with it: the caller reports it
+      this.logger.debug(`transaction log write failed, the log accepts no more writes: ${(e as Error).message}`);
     }
     return e;
   }
@@ -544,8 +542,8 @@ export class TxnLog {
       if (cut < 0) {
         cut = reader.offset;
         if (reader.bad) {
-          const tail = await classifyTail(h, reader.bad.offset, size, count > 0 ? kept : f.zxid - 1);
-          if (tail.kind !== 'zeros') throw corruption(f, reader.bad, kept, 'found while truncating the log');
+          const stop = await judgeStop(h, f, reader.bad, size, count, kept, false);
+          if (stop.kind !== 'end') throw stop.error;
         }
       }
       if (count === 0) {
@@ -573,7 +571,7 @@ function findLastIndex<T>(xs: T[], pred: (x: T) => boolean): number {
   return -1;
 }
 
-async function checkHeader(h: fsp.FileHandle, f: ZxidFile, size: number): Promise<void> {
+export async function checkHeader(h: fsp.FileHandle, f: ZxidFile, size: number): Promise<void> {
   const header = Buffer.alloc(Math.min(LOG_HEADER_SIZE, size));
   await readFully(h, header, 0, header.length, 0);
   const problem = checkLogHeader(header, f.zxid);
@@ -581,7 +579,7 @@ async function checkHeader(h: fsp.FileHandle, f: ZxidFile, size: number): Promis
 }
 
 /** The first record of a file must carry the file's zxid, and zxids must increase. */
-function checkOrder(f: ZxidFile, offset: number, zxid: number, count: number, prev: number): void {
+export function checkOrder(f: ZxidFile, offset: number, zxid: number, count: number, prev: number): void {
   if (count === 0 && zxid !== f.zxid) {
     throw new StorageCorruptionError(
       `${f.path}: first record at offset ${offset} has zxid ${hex(zxid)}, but the file name says ${hex(f.zxid)}`,
@@ -600,6 +598,50 @@ function checkOrder(f: ZxidFile, offset: number, zxid: number, count: number, pr
       prev,
     );
   }
+}
+
+/** What it means that the records of `f` stopped at `bad`; see logformat.ts for the rules. */
+export type Stop = { kind: 'end' } | { kind: 'torn' | 'corrupt'; error: StorageCorruptionError };
+
+/**
+ * Judges where the records of `f` stopped (`bad`, within `[0, limit)`),
+ * after `count` records the last of which is `lastGood`:
+ * - `end`: only zeros follow, the records simply end;
+ * - `torn`: a record cut short by a crash with nothing valid after it, which
+ *   only the end of the newest log may hold (`mayBeTorn`), with the error
+ *   to report where a torn write is not to be repaired;
+ * - `corrupt`: anything else: a record written whole that fails its
+ *   checksum, a valid record after the bad one, non-zero bytes after the end
+ *   of the records, a record cut short where none may be.
+ */
+export async function judgeStop(
+  h: fsp.FileHandle,
+  f: ZxidFile,
+  bad: BadRecord,
+  limit: number,
+  count: number,
+  lastGood: number,
+  mayBeTorn: boolean,
+): Promise<Stop> {
+  const corrupt = (detail: string): Stop => ({ kind: 'corrupt', error: corruption(f, bad, lastGood, detail) });
+  if (bad.kind === 'corrupt') return corrupt('written whole and damaged since');
+  const tail = await classifyTail(h, bad.offset, limit, count > 0 ? lastGood : f.zxid - 1);
+  if (tail.kind === 'followed') return corrupt(`yet a valid record follows at offset ${tail.offset} (zxid ${hex(tail.zxid)})`);
+  if (bad.kind === 'end') return tail.kind === 'zeros' ? { kind: 'end' } : corrupt('the bytes after the end of the records hold no valid record');
+  if (!mayBeTorn) return corrupt('a record cut short where no write can have been torn');
+  return { kind: 'torn', error: corruption(f, bad, lastGood, 'a record cut short by a torn write') };
+}
+
+/** `e` as start-up reports it: what it refuses, and what the operator can do. */
+function refusal(e: StorageCorruptionError): StorageCorruptionError {
+  return new StorageCorruptionError(
+    `${e.message}; refusing to go on rather than drop logged transactions ` +
+      `(verikeeper repair-log <dir> moves the damaged part aside and names the zxids it takes out)`,
+    e.file,
+    e.offset,
+    e.zxid,
+    e.lastGoodZxid,
+  );
 }
 
 function corruption(
@@ -639,6 +681,15 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
       await h.close();
     }
   }
+  // newest files without a complete record, removed once the file before them proves readable
+  const empties: ZxidFile[] = [];
+  const removeEmpties = async (): Promise<void> => {
+    for (const e of empties) {
+      logger.warn(`${e.path} holds no complete record; removing it`);
+      await fsp.unlink(e.path);
+    }
+    if (empties.length > 0) await syncDir(vdir);
+  };
   while (files.length > 0) {
     const f = files[files.length - 1]!;
     const h = await fsp.open(f.path, 'r+');
@@ -651,6 +702,7 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
       let count = 0;
       let last = 0;
       let end = LOG_HEADER_SIZE;
+      let torn: string | null = null;
       if (problem) {
         if (!(isTornHeader(header, f.zxid) && (await lastNonZero(h, LOG_HEADER_SIZE, size)) < 0)) {
           throw new StorageFormatError(`${f.path}: ${problem}`, f.path);
@@ -667,38 +719,28 @@ async function recover(vdir: string, logger: Logger): Promise<{ cur: OpenFile | 
         }
         end = reader.offset;
         if (reader.bad) {
-          const tail = await classifyTail(h, reader.bad.offset, size, count > 0 ? last : f.zxid - 1);
-          if (tail.kind === 'followed') {
-            throw corruption(
-              f,
-              reader.bad,
-              last,
-              `yet a valid record follows at offset ${tail.offset} (zxid ${hex(tail.zxid)}): ` +
-                `refusing to start rather than drop logged transactions`,
-            );
-          }
-          if (tail.kind === 'torn') {
-            logger.warn(
-              `${f.path}: torn write at offset ${reader.bad.offset} (${reader.bad.reason}); ` +
-                `truncating the log after zxid ${hex(last)}, the last intact record`,
-            );
-            await h.truncate(end);
-            await h.datasync();
-            size = end;
-          }
+          const stop = await judgeStop(h, f, reader.bad, size, count, last, empties.length === 0);
+          if (stop.kind === 'corrupt') throw refusal(stop.error);
+          if (stop.kind === 'torn') torn = `torn write at offset ${reader.bad.offset} (${reader.bad.reason})`;
         }
       }
       if (count > 0) {
+        await removeEmpties();
+        if (torn !== null) {
+          logger.warn(`${f.path}: ${torn}; truncating the log after zxid ${hex(last)}, the last intact record`);
+          await h.truncate(end);
+          await h.datasync();
+          size = end;
+        }
         keepOpen = true;
         return { cur: { h, file: f, end, done: end, size }, lastZxid: last };
       }
-      logger.warn(`${f.path} holds no complete record; removing it`);
-      await fsp.unlink(f.path);
-      await syncDir(vdir);
+      empties.push(f);
       files.pop();
     } finally {
       if (!keepOpen) await h.close();
     }
   }
+  await removeEmpties();
   return { cur: null, lastZxid: 0 };
 }

@@ -62,6 +62,11 @@ public final class CuratorRecipes {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--failover")) {
+            connect = args[1];
+            failover();
+            System.exit(0);
+        }
         connect = args[0];
         mutex();
         leaderLatch();
@@ -110,6 +115,79 @@ public final class CuratorRecipes {
         check(clients.get(0).getChildren().forPath("/recipes/mutex").isEmpty(), "mutex nodes left behind");
         for (CuratorFramework c : clients) c.close();
         System.out.println("ok InterProcessMutex");
+    }
+
+    /**
+     * An ensemble loses a member while three clients (given every member's
+     * address) hold a LeaderLatch each and take an InterProcessMutex in
+     * turn. Prints "ready" once a latch leads and the mutex turns, then reads
+     * a line from stdin (the member is gone), and checks that the mutex goes
+     * on turning without ever being held twice and that one latch leads.
+     */
+    static void failover() throws Exception {
+        List<CuratorFramework> clients = new ArrayList<>();
+        List<LeaderLatch> latches = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CuratorFramework c = client();
+            clients.add(c);
+            LeaderLatch l = new LeaderLatch(c, "/failover/leader", "p" + i);
+            latches.add(l);
+            l.start();
+        }
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger rounds = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Future<?>> done = new ArrayList<>();
+        for (CuratorFramework c : clients) {
+            done.add(pool.submit(() -> {
+                InterProcessMutex lock = new InterProcessMutex(c, "/failover/mutex");
+                while (!stop.get()) {
+                    boolean held = false;
+                    try {
+                        held = lock.acquire(2, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        // the connection was lost while waiting: try again
+                        Thread.sleep(50);
+                        continue;
+                    }
+                    if (!held) continue;
+                    try {
+                        if (inside.incrementAndGet() != 1) overlaps.incrementAndGet();
+                        Thread.sleep(2);
+                        rounds.incrementAndGet();
+                        inside.decrementAndGet();
+                    } finally {
+                        try {
+                            lock.release();
+                        } catch (Exception e) {
+                            // the session keeps the node until it is released or the session ends
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        waitFor(() -> latches.stream().filter(LeaderLatch::hasLeadership).count() == 1, "no latch leader before the failover");
+        waitFor(() -> rounds.get() >= 20, "the mutex does not turn before the failover");
+        System.out.println("ready");
+        System.out.flush();
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        int at = rounds.get();
+        long until = System.currentTimeMillis() + 45000;
+        while (rounds.get() < at + 30 && System.currentTimeMillis() < until) Thread.sleep(20);
+        check(rounds.get() >= at + 30, "the mutex stopped turning after the failover: " + (rounds.get() - at) + " rounds");
+        until = System.currentTimeMillis() + 30000;
+        while (latches.stream().filter(LeaderLatch::hasLeadership).count() != 1 && System.currentTimeMillis() < until) Thread.sleep(20);
+        check(latches.stream().filter(LeaderLatch::hasLeadership).count() == 1, "not exactly one latch leader after the failover");
+        stop.set(true);
+        for (Future<?> f : done) f.get(30, TimeUnit.SECONDS);
+        pool.shutdown();
+        check(overlaps.get() == 0, "mutex held by two clients at once: " + overlaps.get() + " times");
+        for (LeaderLatch l : latches) l.close();
+        for (CuratorFramework c : clients) c.close();
+        System.out.println("ok failover (" + rounds.get() + " mutex rounds)");
     }
 
     /** Three LeaderLatches elect one leader; when it leaves, another takes over. */

@@ -10,10 +10,10 @@
 // on write); nodes created later are left out. Nodes therefore come in no
 // particular order, and decoding puts parents before children itself.
 
-import { JuteError, JuteReader, JuteWriter } from '../wire/jute.js';
-import { readAclVector, writeAclVector } from '../wire/records.js';
-import { Database } from './database.js';
-import { ZNode, type SnapshotCapture } from './tree.js';
+import { JuteError, JuteReader, JuteWriter } from './jute.js';
+import { readAclVector, writeAclVector } from './records.js';
+import { Database } from '../core/database.js';
+import { ZNode, type SnapshotCapture } from '../core/tree.js';
 
 const FORMAT = 2;
 const CHUNK = 1 << 20;
@@ -29,12 +29,11 @@ export class SnapshotEncoder implements SnapshotCapture {
   private readonly w = new JuteWriter(2 * CHUNK);
   private out: Uint8Array[] = [];
   private readonly nodes: Iterator<[string, ZNode]>;
-  private readonly mark: number;
+  readonly mark: number;
   private finished = false;
 
   constructor(private readonly db: Database) {
     const tree = db.tree;
-    if (tree.capture !== null) throw new Error('a snapshot of this tree is already being taken');
     this.zxid = tree.lastProcessedZxid;
     const w = this.w;
     w.writeInt(FORMAT);
@@ -52,7 +51,7 @@ export class SnapshotEncoder implements SnapshotCapture {
     }
     this.mark = ++tree.snapshotMarks;
     this.nodes = tree.nodes.entries();
-    tree.capture = this;
+    tree.captures.push(this);
   }
 
   /** Encodes up to `count` more nodes; true once the snapshot is complete. */
@@ -82,13 +81,25 @@ export class SnapshotEncoder implements SnapshotCapture {
   /** Stops following the tree (the snapshot is complete or abandoned). */
   close(): void {
     this.finished = true;
-    if (this.db.tree.capture === this) this.db.tree.capture = null;
+    const captures = this.db.tree.captures;
+    const i = captures.indexOf(this);
+    if (i >= 0) captures.splice(i, 1);
+  }
+
+  /** Whether this snapshot has written `node` already; if not, marks it written. */
+  private written(node: ZNode): boolean {
+    const m = node.snapshotMark;
+    if (m === this.mark || (typeof m !== 'number' && m.includes(this.mark))) return true;
+    // keep the marks of the other snapshots in progress; drop those of finished ones
+    const captures = this.db.tree.captures;
+    const live = (typeof m === 'number' ? [m] : m).filter((x) => x !== this.mark && captures.some((c) => c.mark === x));
+    node.snapshotMark = live.length === 0 ? this.mark : [...live, this.mark];
+    return false;
   }
 
   /** Called by the tree before it changes or removes `node`: writes the node as it was, once. */
   before(path: string, node: ZNode): void {
-    if (node.snapshotMark === this.mark || node.czxid > this.zxid) return;
-    node.snapshotMark = this.mark;
+    if (node.czxid > this.zxid || this.written(node)) return;
     const w = this.w;
     w.writeUstring(path);
     w.writeBuffer(node.data);

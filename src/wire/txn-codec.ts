@@ -2,9 +2,9 @@
 // proposals carry them). Jute primitives, our own layout: the header, then a
 // tag for the body kind and its fields.
 
-import { JuteError, JuteReader, JuteWriter } from '../wire/jute.js';
-import { readAclVector, writeAclVector } from '../wire/records.js';
-import type { MultiOp, Txn, TxnBody, TxnHeader } from './txn.js';
+import { JuteError, JuteReader, JuteWriter } from './jute.js';
+import { readAclVector, writeAclVector } from './records.js';
+import type { MultiOp, Txn, TxnBody, TxnHeader } from '../core/txn.js';
 
 const Tag = {
   create: 1,
@@ -24,9 +24,14 @@ const MAX_FIELD = 64 * 1024 * 1024;
 const writer = new JuteWriter(256 * 1024);
 
 export function encodeTxn(txn: Txn, w: JuteWriter = writer): Uint8Array {
+  writeTxn(w, txn);
+  return w.finish();
+}
+
+/** Appends a transaction to `w` without finishing its output (to embed it in a larger record). */
+export function writeTxn(w: JuteWriter, txn: Txn): void {
   writeHeader(w, txn.hdr);
   writeBody(w, txn.body);
-  return w.finish();
 }
 
 export function decodeTxn(bytes: Uint8Array): Txn {
