@@ -20,9 +20,11 @@
 (* FlushLog, a step of its own, makes written entries durable              *)
 (* (log[i][1..durableLen[i]] is on disk). A crash keeps only what is       *)
 (* durable. An ACK of a proposal is sent, and the leader counts its own    *)
-(* ack, only in the FlushLog step that made the proposal durable; an ACK   *)
-(* of NEWLEADER only once everything written is durable; currentEpoch      *)
-(* (a durable file) is written then, just before that ACK. acceptedEpoch   *)
+(* ack, only once the proposal is durable; an ACK of NEWLEADER only once   *)
+(* everything written is durable; currentEpoch (a durable file) is         *)
+(* written then, just before that ACK. A follower acknowledges no proposal *)
+(* before its ACK of NEWLEADER: those made durable during its              *)
+(* synchronization follow that ACK (ZOOKEEPER-4685). acceptedEpoch         *)
 (* is a durable file written when a LEADERINFO is accepted. A server       *)
 (* leaves its role only once its log writer has drained (everything        *)
 (* written is durable), as ZooKeeper shuts its sync processor down before  *)
@@ -175,6 +177,10 @@ InStream(i) ==
     \/ syncStage[i] \in {SYNCING, NEWLEADER_RECEIVED, AWAIT_UPTODATE}
     \/ zabState[i] = BROADCAST
 
+\* Follower i has acknowledged its leader's NEWLEADER: from then on it
+\* acknowledges each proposal as it becomes durable.
+NewLeaderAcked(i) == syncStage[i] = AWAIT_UPTODATE \/ zabState[i] = BROADCAST
+
 \* The txns of s that are not in seq, in the order of s.
 NotIn(s, seq) == SelectSeq(s, LAMBDA t : t \notin Range(seq))
 
@@ -268,6 +274,14 @@ InformMsg(t)          == [mtype |-> "INFORM", mtxn |-> t]
 \* a proposal's zxid has a counter of 1 or more.
 NewLeaderZxid(e) == <<e, 0>>
 IsNewLeaderAck(m) == m.mzxid[2] = 0
+
+\* The ACKs follower i owes for log[i][from..to]: one per proposal of the
+\* epoch it accepted (its leader's) that it has not delivered, in log order.
+\* (A proposal already committed needs no ACK.)
+AcksFor(i, from, to) ==
+    LET s    == SubSeq(log[i], Max(from, lastCommitted[i] + 1), to)
+        ours == SelectSeq(s, LAMBDA t : t.zxid[1] = acceptedEpoch[i])
+    IN [x \in 1..Len(ours) |-> AckMsg(ours[x].zxid)]
 
 \* What leader i sends a learner whose last zxid is z, after the ACKEPOCH:
 \* the marker, the stream, NEWLEADER.
@@ -621,7 +635,8 @@ LearnerProcessSNAP(i, j) ==
                    committedTxns, epochLeaders, counters>>
 
 \* A learner writes a proposal of its leader's stream to its log; a
-\* follower acknowledges it once it is durable (FlushLog).
+\* follower acknowledges it once it is durable (FlushLog) and it has
+\* acknowledged NEWLEADER (LearnerAckNEWLEADER).
 LearnerProcessPROPOSAL(i, j) ==
     /\ HeadIs(j, i, "PROPOSAL")
     /\ IsLearner(i)
@@ -656,14 +671,19 @@ LearnerProcessNEWLEADER(i, j) ==
                    leaderVars, conn, ghostVars>>
 
 \* Everything the learner wrote is durable: it takes the new epoch as its
-\* current epoch (a durable file), then ACKs NEWLEADER.
+\* current epoch (a durable file), then ACKs NEWLEADER; a follower then
+\* ACKs the proposals of the new epoch it holds and has not delivered,
+\* which it held back until now (ZOOKEEPER-4685: an ACK of a proposal
+\* before the ACK of NEWLEADER makes the leader drop the follower).
 LearnerAckNEWLEADER(i, j) ==
     /\ IsLearner(i)
     /\ syncStage[i] = NEWLEADER_RECEIVED
     /\ j = LeaderOf(i)
     /\ SyncedTxnsDurable(i)
     /\ currentEpoch' = [currentEpoch EXCEPT ![i] = acceptedEpoch[i]]
-    /\ msgs' = Send(msgs, i, j, AckMsg(NewLeaderZxid(acceptedEpoch[i])))
+    /\ msgs' = SendSeq(msgs, i, j, <<AckMsg(NewLeaderZxid(acceptedEpoch[i]))>> \o
+                                   (IF state[i] = FOLLOWING THEN AcksFor(i, 1, Len(log[i]))
+                                    ELSE <<>>))
     /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_UPTODATE]
     /\ UNCHANGED <<electionVars, logVars, acceptedEpoch, zabState, syncMode, lastCommitted,
                    leaderVars, conn, ghostVars>>
@@ -703,18 +723,18 @@ ObserverProcessINFORM(i, j) ==
 (* The disk: durability and snapshots                                      *)
 
 \* i's log writer makes written entries durable, up to some entry (a batch
-\* fsync). A follower in session then ACKs each newly durable proposal of
-\* its leader's epoch; an established leader counts its own ack of each.
+\* fsync). A follower that has acknowledged NEWLEADER then ACKs each newly
+\* durable proposal of its leader's epoch that it has not delivered (one
+\* still synchronizing ACKs them with NEWLEADER); an established leader
+\* counts its own ack of each.
 FlushLog(i) ==
     /\ durableLen[i] < Len(log[i])
     /\ \E k \in durableLen[i] + 1 .. Len(log[i]) :
          LET new   == SubSeq(log[i], durableLen[i] + 1, k)
-             ours  == SelectSeq(new, LAMBDA t : t.zxid[1] = acceptedEpoch[i])
-             acks  == [x \in 1..Len(ours) |-> AckMsg(ours[x].zxid)]
              zxids == {t.zxid : t \in Range(new)}
          IN /\ durableLen' = [durableLen EXCEPT ![i] = k]
-            /\ msgs' = IF state[i] = FOLLOWING /\ InStream(i)
-                       THEN SendSeq(msgs, i, LeaderOf(i), acks)
+            /\ msgs' = IF state[i] = FOLLOWING /\ NewLeaderAcked(i)
+                       THEN SendSeq(msgs, i, LeaderOf(i), AcksFor(i, durableLen[i] + 1, k))
                        ELSE msgs
             /\ proposalAcks' = IF state[i] = LEADING /\ zabState[i] = BROADCAST
                                THEN [proposalAcks EXCEPT ![i] = [z \in DOMAIN @ |->
