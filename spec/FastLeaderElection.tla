@@ -14,11 +14,17 @@
 (*   - from a FOLLOWING or LEADING server: remember the vote, both in the  *)
 (*     round's votes (same round) and in the out-of-election votes.        *)
 (* Votes are ordered by epoch, then zxid, then server id (ZooKeeper's      *)
-(* totalOrderPredicate). A server settles when a quorum of the round's     *)
-(* votes equals its own and no better vote is waiting in its incoming      *)
-(* channels (the finalize wait), or when a quorum of FOLLOWING/LEADING     *)
+(* totalOrderPredicate). A voter's notifications go to every voter, itself *)
+(* included, and its own vote enters its round's votes only when it        *)
+(* receives its own notification, as ZooKeeper loops a server's messages   *)
+(* to itself back through its receive queue. A server settles when its     *)
+(* finalize wait runs out (a step of its own) while a quorum of the        *)
+(* round's votes equals its own, or when a quorum of FOLLOWING/LEADING     *)
 (* servers names the same leader and that leader says it is LEADING (how a *)
-(* restarted server joins an established ensemble).                        *)
+(* restarted server joins an established ensemble). The notification       *)
+(* timeout is a timer step of its own: a LOOKING server may send its vote  *)
+(* again at any time. No step reads a message before it is received, nor   *)
+(* another server's variables.                                             *)
 (*                                                                         *)
 (* Settled servers answer LOOKING voters with the vote they settled on.    *)
 (* Observers take part only by listening: their own vote names nobody,     *)
@@ -56,8 +62,9 @@ VARIABLES
     receiveVotes,   \* receiveVotes[i]: sender -> vote of i's current round
     outOfElection,  \* outOfElection[i]: sender -> vote of a settled server
     electionMsgs,   \* electionMsgs[i][j]: notifications from i to j, FIFO
-    history,        \* history[i]: i's transaction log (persistent)
-    currentEpoch    \* currentEpoch[i]: the last epoch i synced with (persistent)
+    log,            \* log[i]: the transactions i holds, in order (Zab.tla: what
+                    \* of it is durable, and how a restart cuts it back)
+    currentEpoch    \* currentEpoch[i]: the last epoch i synced with (a durable file)
 
 electionVars == <<state, logicalClock, currentVote, receiveVotes, outOfElection, electionMsgs>>
 
@@ -74,7 +81,7 @@ IsQuorum(S) == 2 * Cardinality(S \cap Voter) > Cardinality(Voter)
 \* The vote a server casts for itself when a round starts.
 InitVote(i) ==
     IF i \in Voter
-    THEN [leader |-> i, zxid |-> LastZxid(history[i]), epoch |-> currentEpoch[i]]
+    THEN [leader |-> i, zxid |-> LastZxid(log[i]), epoch |-> currentEpoch[i]]
     ELSE [leader |-> NoServer, zxid |-> ZeroZxid, epoch |-> 0]
 
 \* (epoch ea, zxid za) is more recent than (epoch eb, zxid zb): ZooKeeper
@@ -105,19 +112,16 @@ SameVote(e, v) == e.leader = v.leader /\ e.zxid = v.zxid /\ e.epoch = v.epoch
 EmptyFn == [k \in {} |-> NoServer]
 Put(f, k, v) == [x \in DOMAIN f \cup {k} |-> IF x = k THEN v ELSE f[x]]
 
-\* A voter's own vote is part of its round's votes (ZooKeeper delivers a
-\* server's notifications to itself; here the self vote is recorded at once).
-OwnVotes(i, v, round) == IF i \in Voter THEN (i :> Entry(v, round, LOOKING)) ELSE EmptyFn
-
 -----------------------------------------------------------------------------
 (* Sending on the election network                                         *)
 
 SendTo(chans, i, j, m) == [chans EXCEPT ![i][j] = Append(@, m)]
 
-\* i notifies every other voter (ZooKeeper's sendNotifications).
+\* i notifies every voter, itself included (ZooKeeper's sendNotifications;
+\* a message to itself goes straight to its own receive queue).
 Broadcast(chans, i, m) ==
     [chans EXCEPT ![i] = [j \in Server |->
-        IF j \in Voter /\ j # i THEN Append(chans[i][j], m) ELSE chans[i][j]]]
+        IF j \in Voter THEN Append(chans[i][j], m) ELSE chans[i][j]]]
 
 \* i's current vote as an answer to one server.
 Answer(i) == Notification(currentVote[i], logicalClock[i], state[i])
@@ -130,21 +134,22 @@ StartRound(i, round, chans) ==
     /\ state' = [state EXCEPT ![i] = LOOKING]
     /\ logicalClock' = [logicalClock EXCEPT ![i] = round]
     /\ currentVote' = [currentVote EXCEPT ![i] = v]
-    /\ receiveVotes' = [receiveVotes EXCEPT ![i] = OwnVotes(i, v, round)]
+    /\ receiveVotes' = [receiveVotes EXCEPT ![i] = EmptyFn]
     /\ outOfElection' = [outOfElection EXCEPT ![i] = EmptyFn]
     /\ electionMsgs' = Broadcast(chans, i, Notification(v, round, LOOKING))
 
 \* Every server has just started: round 1, its own vote, and the first
 \* notifications of the servers in `heard` in flight (those of the others
-\* were lost). history and currentEpoch must be set before this is evaluated.
+\* were lost; a voter's notification to itself is never lost). log and
+\* currentEpoch must be set before this is evaluated.
 ElectionInitHeard(heard) ==
     /\ state = [i \in Server |-> LOOKING]
     /\ logicalClock = [i \in Server |-> 1]
     /\ currentVote = [i \in Server |-> InitVote(i)]
-    /\ receiveVotes = [i \in Server |-> OwnVotes(i, InitVote(i), 1)]
+    /\ receiveVotes = [i \in Server |-> EmptyFn]
     /\ outOfElection = [i \in Server |-> EmptyFn]
     /\ electionMsgs = [i \in Server |-> [j \in Server |->
-            IF i \in heard /\ j \in Voter /\ j # i
+            IF j \in Voter /\ (i \in heard \/ j = i)
             THEN <<Notification(InitVote(i), 1, LOOKING)>> ELSE <<>>]]
 
 ElectionInit == ElectionInitHeard(Server)
@@ -152,14 +157,18 @@ ElectionInit == ElectionInitHeard(Server)
 -----------------------------------------------------------------------------
 (* Election steps. Each changes only the election variables.               *)
 
-\* i receives the next notification from j and reacts to it.
+\* i receives the next notification from j (j = i: its own) and reacts to it.
 ReceiveNotificationStep(i, j) ==
     /\ electionMsgs[j][i] # <<>>
     /\ LET n    == Head(electionMsgs[j][i])
            nv   == VoteOf(n)
            rest == [electionMsgs EXCEPT ![j][i] = Tail(@)]
        IN
-       IF j \notin Voter \/ (state[i] # LOOKING /\ n.mstate = LOOKING)
+       IF j = i /\ state[i] # LOOKING
+       THEN \* its own notification of the round it has settled: nothing to do
+            /\ electionMsgs' = rest
+            /\ UNCHANGED <<state, logicalClock, currentVote, receiveVotes, outOfElection>>
+       ELSE IF j \notin Voter \/ (state[i] # LOOKING /\ n.mstate = LOOKING)
        THEN \* An observer asks, or a LOOKING voter asks a settled server.
             \* Voters answer both; an observer answers nobody (observers
             \* only listen, which also avoids an endless exchange of answers
@@ -171,20 +180,19 @@ ReceiveNotificationStep(i, j) ==
             /\ electionMsgs' = rest
             /\ UNCHANGED <<state, logicalClock, currentVote, receiveVotes, outOfElection>>
        ELSE IF n.mstate = LOOKING /\ n.mround > logicalClock[i]
-       THEN \* a later round: join it, start collecting afresh
+       THEN \* a later round: join it, start collecting afresh (i's own vote of
+            \* the new round arrives with its own notification)
             LET v == IF Better(nv, InitVote(i)) THEN nv ELSE InitVote(i)
             IN /\ logicalClock' = [logicalClock EXCEPT ![i] = n.mround]
                /\ currentVote' = [currentVote EXCEPT ![i] = v]
-               /\ receiveVotes' = [receiveVotes EXCEPT ![i] =
-                                      Put(OwnVotes(i, v, n.mround), j, EntryOf(n))]
+               /\ receiveVotes' = [receiveVotes EXCEPT ![i] = (j :> EntryOf(n))]
                /\ electionMsgs' = Broadcast(rest, i, Notification(v, n.mround, LOOKING))
                /\ UNCHANGED <<state, outOfElection>>
        ELSE IF n.mstate = LOOKING /\ n.mround = logicalClock[i]
        THEN IF Better(nv, currentVote[i])
             THEN \* a better vote of this round: adopt it and tell the voters
                  /\ currentVote' = [currentVote EXCEPT ![i] = nv]
-                 /\ receiveVotes' = [receiveVotes EXCEPT ![i] =
-                        Put(Put(receiveVotes[i], j, EntryOf(n)), i, Entry(nv, logicalClock[i], LOOKING))]
+                 /\ receiveVotes' = [receiveVotes EXCEPT ![i] = Put(@, j, EntryOf(n))]
                  /\ electionMsgs' = Broadcast(rest, i, Notification(nv, logicalClock[i], LOOKING))
                  /\ UNCHANGED <<state, logicalClock, outOfElection>>
             ELSE /\ receiveVotes' = [receiveVotes EXCEPT ![i] = Put(@, j, EntryOf(n))]
@@ -202,14 +210,9 @@ ReceiveNotificationStep(i, j) ==
             /\ electionMsgs' = rest
             /\ UNCHANGED <<state, logicalClock, currentVote>>
 
-\* Voters whose vote of i's round equals i's own vote.
+\* Voters whose vote of i's round, as i received it, equals i's own vote.
 RoundSupport(i) ==
     {k \in DOMAIN receiveVotes[i] \cap Voter : SameVote(receiveVotes[i][k], currentVote[i])}
-
-\* No notification waiting for i carries a vote better than i's.
-NoBetterPending(i) ==
-    \A j \in Server : \A k \in 1..Len(electionMsgs[j][i]) :
-        ~Better(VoteOf(electionMsgs[j][i][k]), currentVote[i])
 
 \* Settled servers naming the same leader (and epoch) as entry e.
 OutOfElectionSupport(i, e) ==
@@ -226,11 +229,13 @@ LeaderConfirmed(i, e) ==
 RoleFor(i, leader) ==
     IF leader = i THEN LEADING ELSE IF i \in Voter THEN FOLLOWING ELSE OBSERVING
 
-\* i settles on a leader and leaves the election.
+\* i's finalize wait runs out and i settles on a leader, from the votes it
+\* has received: a quorum of its round's votes equals its own, or a quorum
+\* of settled voters names a leader that says it is LEADING. A better vote
+\* received before this step changes i's vote, so the support it needs.
 DecideStep(i) ==
     /\ state[i] = LOOKING
     /\ \/ /\ IsQuorum(RoundSupport(i))
-          /\ NoBetterPending(i)
           /\ state' = [state EXCEPT ![i] = RoleFor(i, currentVote[i].leader)]
           /\ UNCHANGED <<logicalClock, currentVote>>
        \/ \E k \in DOMAIN outOfElection[i] :
@@ -245,16 +250,16 @@ DecideStep(i) ==
     /\ outOfElection' = [outOfElection EXCEPT ![i] = EmptyFn]
     /\ UNCHANGED electionMsgs
 
-\* Nothing arrived for a while: a LOOKING server notifies the voters again.
+\* i's notification timer fires: a LOOKING server notifies the voters again.
 NotificationTimeoutStep(i) ==
     /\ state[i] = LOOKING
-    /\ \A j \in Server : electionMsgs[j][i] = <<>>
     /\ electionMsgs' = Broadcast(electionMsgs, i,
                                  Notification(currentVote[i], logicalClock[i], LOOKING))
     /\ UNCHANGED <<state, logicalClock, currentVote, receiveVotes, outOfElection>>
 
-\* The next notification from i to j is lost.
+\* The next notification from i to j (i # j) is lost.
 DropNotificationStep(i, j) ==
+    /\ i # j
     /\ electionMsgs[i][j] # <<>>
     /\ electionMsgs' = [electionMsgs EXCEPT ![i][j] = Tail(@)]
     /\ UNCHANGED <<state, logicalClock, currentVote, receiveVotes, outOfElection>>

@@ -27,12 +27,12 @@ FixedEpochs ==
     IN [i \in Server |-> IF i \in DOMAIN epochs THEN epochs[i] ELSE 0]
 
 Init ==
-    /\ history = FixedLogs
+    /\ log = FixedLogs
     /\ currentEpoch = FixedEpochs
     /\ ElectionInit
     /\ budget = [leave |-> 0, resend |-> 0, loss |-> 0]
 
-Fixed == <<history, currentEpoch>>
+Fixed == <<log, currentEpoch>>
 
 Receive(i, j) == ReceiveNotificationStep(i, j) /\ UNCHANGED <<Fixed, budget>>
 Decide(i) == DecideStep(i) /\ UNCHANGED <<Fixed, budget>>

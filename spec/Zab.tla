@@ -1,106 +1,152 @@
 --------------------------------- MODULE Zab ---------------------------------
 (***************************************************************************)
 (* Zab as ZooKeeper runs it: fast leader election (FastLeaderElection.tla) *)
-(* followed by discovery, synchronization and broadcast, with crashes,     *)
-(* restarts, lost connections and observers.                               *)
+(* followed by discovery, synchronization and broadcast, with a log that   *)
+(* is written first and made durable later, snapshots that trim the log,   *)
+(* crashes, restarts, broken connections and observers.                    *)
 (*                                                                         *)
-(* Every action is one step of one server on its own: receive one message  *)
-(* and react to it, take a client request, commit, give up on a peer, or   *)
-(* restart. Its name is the name an implementation gives to the matching   *)
-(* trace event, and the variables it changes are that event's fields. The  *)
-(* only steps that are not a server's are the network's (DropConnection,   *)
-(* FLEDropNotification).                                                   *)
+(* Every action is one step of one server: receive one message and react   *)
+(* to it, take a client request, commit, make written entries durable,     *)
+(* take a snapshot, give up, crash or restart. Its arguments are what that *)
+(* server can log (itself, the peer, the message at the head of the peer's *)
+(* connection), and it changes only that server's variables, the channels  *)
+(* of its own connections and the bookkeeping variables. The network's own *)
+(* steps are DropConnection and FLEDropNotification. Action names are the  *)
+(* names of the trace events an implementation emits.                      *)
+(*                                                                         *)
+(* The log. log[i] is every transaction i holds, in order: its snapshot    *)
+(* (log[i][1..snapshotLen[i]], no longer in its log files, so not          *)
+(* available to DIFF), then its log files. Appending writes an entry;      *)
+(* FlushLog, a step of its own, makes written entries durable              *)
+(* (log[i][1..durableLen[i]] is on disk). A crash keeps only what is       *)
+(* durable. An ACK of a proposal is sent, and the leader counts its own    *)
+(* ack, only once the proposal is durable; an ACK of NEWLEADER only once   *)
+(* everything written is durable; currentEpoch (a durable file) is         *)
+(* written then, just before that ACK. A follower acknowledges no proposal *)
+(* before its ACK of NEWLEADER: those made durable during its              *)
+(* synchronization follow that ACK (ZOOKEEPER-4685). acceptedEpoch         *)
+(* is a durable file written when a LEADERINFO is accepted. A server       *)
+(* leaves its role only once its log writer has drained (everything        *)
+(* written is durable), as ZooKeeper shuts its sync processor down before  *)
+(* it reloads its database.                                                *)
 (*                                                                         *)
 (* Phases of a leader L (state LEADING):                                   *)
 (*   DISCOVERY       collect FOLLOWERINFO (each learner's accepted epoch); *)
-(*                   once a quorum of voters (L included) is connected the *)
-(*                   new epoch is fixed above every accepted epoch seen,   *)
-(*                   L accepts it and sends LEADERINFO; then collect       *)
+(*                   once a quorum of voters (L included) has connected    *)
+(*                   the new epoch is fixed above every accepted epoch     *)
+(*                   seen, L accepts it and sends LEADERINFO; then collect *)
 (*                   ACKEPOCH. A voter ahead of L (later current epoch, or *)
-(*                   same epoch and later zxid) is ignored.                *)
+(*                   same epoch and later zxid) is disconnected.           *)
 (*   SYNCHRONIZATION a quorum acknowledged the new epoch: L takes it as    *)
 (*                   its current epoch and sends each acknowledged learner *)
-(*                   DIFF, TRUNC or SNAP followed by NEWLEADER; collect    *)
-(*                   ACKLD (the acknowledgement of NEWLEADER).             *)
+(*                   DIFF, TRUNC or SNAP, chosen from the learner's last   *)
+(*                   zxid and L's log, then the transactions it lacks as   *)
+(*                   PROPOSAL packets (with COMMIT for those L knows are   *)
+(*                   committed), then NEWLEADER; collect the ACKs of       *)
+(*                   NEWLEADER.                                            *)
 (*   BROADCAST       a quorum acknowledged NEWLEADER: L is established,    *)
-(*                   its whole log is committed, UPTODATE goes to every    *)
-(*                   synced learner. Client requests become PROPOSALs;     *)
-(*                   ACKs are counted; a transaction is committed, in zxid *)
-(*                   order, once a quorum of voters acknowledged it, and   *)
-(*                   COMMIT (followers) or INFORM (observers) is sent.     *)
-(*                   Learners that connect later go through the same steps *)
-(*                   one at a time.                                        *)
+(*                   its whole log is committed, UPTODATE (with its commit *)
+(*                   point) goes to every learner that acknowledged.       *)
+(*                   Client requests become PROPOSALs, each acknowledged   *)
+(*                   on its own; a transaction is committed, in log order, *)
+(*                   once a quorum of voters acknowledged it, and COMMIT   *)
+(*                   (followers) or INFORM (observers) is sent. Learners   *)
+(*                   that connect later go through the same steps.         *)
 (* Phases of a learner (FOLLOWING or OBSERVING):                           *)
-(*   DISCOVERY       FOLLOWERINFO sent; wait for LEADERINFO. A new epoch   *)
-(*                   is accepted and acknowledged with the current epoch   *)
-(*                   and last zxid; the epoch already accepted is          *)
-(*                   acknowledged with current epoch -1 (it does not count *)
-(*                   towards the leader's quorum); an older one makes the  *)
-(*                   learner give up and look for a leader again.          *)
-(*   SYNCHRONIZATION AWAIT_SYNC: apply DIFF, TRUNC or SNAP to the log.     *)
-(*                   AWAIT_NEWLEADER: take the epoch as current, ACKLD.    *)
-(*                   AWAIT_UPTODATE: log PROPOSALs, apply COMMITs, and on  *)
-(*                   UPTODATE commit up to the leader's commit point.      *)
-(*   BROADCAST       log each PROPOSAL of the current epoch that extends   *)
-(*                   the log by exactly one zxid and ACK it; commit on     *)
-(*                   COMMIT; observers log and commit on INFORM.           *)
+(*   DISCOVERY       connect to the leader, send FOLLOWERINFO, wait for    *)
+(*                   LEADERINFO. A new epoch is accepted and acknowledged  *)
+(*                   with the current epoch and last zxid; the epoch       *)
+(*                   already accepted is acknowledged with current epoch   *)
+(*                   -1 (it does not count towards the leader's quorum);   *)
+(*                   an older one makes the learner look again.            *)
+(*   SYNCHRONIZATION AWAIT_SYNC: DIFF, TRUNC (cut the log back) or SNAP    *)
+(*                   (install the leader's snapshot). SYNCING: write each  *)
+(*                   PROPOSAL, deliver up to each COMMIT, until NEWLEADER. *)
+(*                   NEWLEADER_RECEIVED: once the log is durable, write    *)
+(*                   currentEpoch and ACK. AWAIT_UPTODATE: on UPTODATE     *)
+(*                   deliver up to the leader's commit point.              *)
+(*   BROADCAST       write each PROPOSAL (ACK when durable), deliver up to *)
+(*                   each COMMIT; observers log and deliver each INFORM.   *)
 (*                                                                         *)
-(* The network: a FIFO channel per ordered pair of servers for Zab         *)
-(* messages (msgs) and another for notifications (electionMsgs). Channels  *)
-(* outlive sessions, so a message from an earlier session may arrive late; *)
-(* every receiver checks sender, epoch and phase and discards what does    *)
-(* not fit (DiscardMessage). DropConnection loses everything in flight     *)
-(* between two servers; a learner notices a gap in its leader's stream     *)
-(* because each proposal must extend its log by exactly one zxid.          *)
+(* The network. Zab messages travel on connections, one FIFO channel each  *)
+(* way (msgs); a learner opens the connection to its leader. A server that *)
+(* goes back to LOOKING, or crashes, closes all its connections: what      *)
+(* they carried is gone, and the other end, which still has it open, finds *)
+(* it broken and closes its end (ConnectionClosed) before the two can      *)
+(* connect again; nothing sent on a connection is received on a later      *)
+(* one. Notifications travel on their own FIFO channels (electionMsgs), as *)
+(* on ZooKeeper's election port; a crash or a restart empties the          *)
+(* server's.                                                               *)
 (* Timeouts are free choices: a learner or a leader may give up at any     *)
-(* time and look for a leader again. A restart loses all volatile state    *)
-(* and keeps the log, the accepted epoch and the current epoch.            *)
+(* time.                                                                   *)
 (*                                                                         *)
 (* The operators MoreRecent (FastLeaderElection.tla), CommitQuorumAcked,   *)
-(* ProposalInSession, ExtendsLog, FirstEpochToPropose and LogEntryFor are  *)
-(* the checks and choices the safety of the protocol rests on; MCZab.tla   *)
-(* overrides them to check broken variants.                                *)
+(* FirstEpochToPropose, LogEntryFor, SyncedTxnsDurable, EpochOnNewLeader,  *)
+(* DrainedBeforeLeaving, SyncPlan, ForwardingAfterSync and                 *)
+(* CommittedAfterRestart are the checks and choices the safety of the      *)
+(* protocol rests on; MCZab.tla overrides them to check broken variants.   *)
 (***************************************************************************)
 EXTENDS FastLeaderElection
 
 CONSTANT Value   \* client request payloads
 
 VARIABLES
-    \* persistent, with history and currentEpoch (FastLeaderElection.tla)
-    acceptedEpoch,   \* acceptedEpoch[i]: the last epoch i accepted (LEADERINFO)
-    \* volatile, every server
-    zabState,        \* zabState[i]: ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST
+    \* every server: its log (log, currentEpoch: FastLeaderElection.tla)
+    durableLen,      \* durableLen[i]: log[i][1..durableLen[i]] is durable
+    snapshotLen,     \* snapshotLen[i]: log[i][1..snapshotLen[i]] is i's snapshot
+    acceptedEpoch,   \* acceptedEpoch[i]: the last epoch i accepted (a durable file)
+    \* every server: volatile
+    zabState,        \* zabState[i]: ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST, DOWN
     syncStage,       \* syncStage[i]: a learner's progress through synchronization
-    lastCommitted,   \* lastCommitted[i]: history[i][1..lastCommitted[i]] is delivered
+    syncMode,        \* syncMode[i]: how i was last synchronized: DIFF, TRUNC, SNAP
+    lastCommitted,   \* lastCommitted[i]: log[i][1..lastCommitted[i]] is delivered
     \* volatile, a leader's view of its learners
-    learners,        \* learners[i]: servers whose FOLLOWERINFO i accepted
+    learners,        \* learners[i]: connected learners whose FOLLOWERINFO i received
+    connectingFollowers, \* connectingFollowers[i]: learners counted for the new epoch
     leaderEpoch,     \* leaderEpoch[i]: the epoch i is establishing or leads
-    ackEpochRecv,    \* ackEpochRecv[i]: learner -> [currentEpoch, zxid] of its ACKEPOCH
-    syncedLearners,  \* syncedLearners[i]: learners sent NEWLEADER; they get proposals
-    newLeaderAcks,   \* newLeaderAcks[i]: learners whose ACKLD i received
-    ackIndex,        \* ackIndex[i][j]: j acknowledged history[i][1..ackIndex[i][j]]
+    epochAcks,       \* epochAcks[i]: learner -> [currentEpoch, zxid] of its ACKEPOCH
+    forwarding,      \* forwarding[i]: learners sent their sync; they get new proposals
+    newLeaderAcks,   \* newLeaderAcks[i]: learners whose ACK of NEWLEADER i received
+    proposalAcks,    \* proposalAcks[i]: zxid of an uncommitted proposal -> voters that acked
     \* the network
-    msgs,            \* msgs[i][j]: Zab messages from i to j, FIFO
+    msgs,            \* msgs[i][j]: Zab messages from i to j on their connection, FIFO
+    conn,            \* conn[i][j]: i's end of its connection with j: CLOSED, OPEN, BROKEN
     \* bookkeeping for the invariants and the model bounds (never traced)
-    proposedTxns,        \* every transaction a leader ever proposed
-    committedTxns,       \* every transaction a leader ever committed
-    establishedLeaders,  \* <<epoch, leader>> of every leader ever established
-    faults               \* counts of restarts, timeouts, resends and losses
+    proposedTxns,    \* every transaction a leader ever proposed
+    committedTxns,   \* the transactions committed, in the order they were committed
+    deliveredTxns,   \* deliveredTxns[i]: what i has delivered, in order; never shrinks
+    epochLeaders,    \* <<epoch, leader>> of every leader that began synchronizing
+    counters         \* counts of requests, crashes, restarts, timeouts, resends, lost
+                     \* notifications, broken connections, snapshots
 
-zabVars == <<acceptedEpoch, zabState, syncStage, lastCommitted>>
-leaderVars == <<learners, leaderEpoch, ackEpochRecv, syncedLearners, newLeaderAcks, ackIndex>>
-ghostVars == <<proposedTxns, committedTxns, establishedLeaders, faults>>
-vars == <<electionVars, history, currentEpoch, zabVars, leaderVars, msgs, ghostVars>>
+logVars == <<log, durableLen, snapshotLen>>
+epochVars == <<currentEpoch, acceptedEpoch>>
+roleVars == <<zabState, syncStage, syncMode, lastCommitted>>
+leaderVars == <<learners, connectingFollowers, leaderEpoch, epochAcks, forwarding,
+                newLeaderAcks, proposalAcks>>
+netVars == <<msgs, conn>>
+ghostVars == <<proposedTxns, committedTxns, deliveredTxns, epochLeaders, counters>>
+vars == <<electionVars, logVars, epochVars, roleVars, leaderVars, netVars, ghostVars>>
 
 ELECTION        == "ELECTION"
 DISCOVERY       == "DISCOVERY"
 SYNCHRONIZATION == "SYNCHRONIZATION"
 BROADCAST       == "BROADCAST"
+DOWN            == "DOWN"   \* crashed, not restarted yet
 
-NONE            == "NONE"
-AWAIT_SYNC      == "AWAIT_SYNC"
-AWAIT_NEWLEADER == "AWAIT_NEWLEADER"
-AWAIT_UPTODATE  == "AWAIT_UPTODATE"
+NONE               == "NONE"
+AWAIT_SYNC         == "AWAIT_SYNC"
+SYNCING            == "SYNCING"
+NEWLEADER_RECEIVED == "NEWLEADER_RECEIVED"
+AWAIT_UPTODATE     == "AWAIT_UPTODATE"
+
+DIFF  == "DIFF"
+TRUNC == "TRUNC"
+SNAP  == "SNAP"
+
+CLOSED == "CLOSED"
+OPEN   == "OPEN"
+BROKEN == "BROKEN"
 
 -----------------------------------------------------------------------------
 (* Helpers                                                                 *)
@@ -108,6 +154,7 @@ AWAIT_UPTODATE  == "AWAIT_UPTODATE"
 Max(a, b) == IF a >= b THEN a ELSE b
 Min(a, b) == IF a <= b THEN a ELSE b
 Range(s) == {s[k] : k \in DOMAIN s}
+Remove(f, k) == [x \in DOMAIN f \ {k} |-> f[x]]
 
 \* Position of zxid z in log h, 0 when absent.
 IndexOfZxid(h, z) ==
@@ -116,28 +163,41 @@ IndexOfZxid(h, z) ==
 \* The prefix of log h up to and including zxid z (logs are zxid-ordered).
 TruncateTo(h, z) == SubSeq(h, 1, Cardinality({k \in 1..Len(h) : ~ZxidLT(z, h[k].zxid)}))
 
-\* z is the zxid that comes right after the end of log h.
-IsNextZxid(h, z) ==
-    LET l == LastZxid(h) IN
-    \/ z[1] = l[1] /\ z[2] = l[2] + 1
-    \/ z[1] > l[1] /\ z[2] = 1
+DurableLog(i) == SubSeq(log[i], 1, durableLen[i])
+Drained(i) == durableLen[i] = Len(log[i])
 
-CommittedZxid(i) == IF lastCommitted[i] = 0 THEN ZeroZxid ELSE history[i][lastCommitted[i]].zxid
+CommittedZxid(i) == IF lastCommitted[i] = 0 THEN ZeroZxid ELSE log[i][lastCommitted[i]].zxid
 
 LeaderOf(i) == currentVote[i].leader
 IsLearner(i) == state[i] \in {FOLLOWING, OBSERVING}
 
-\* Leader i may commit history[i][k]: a quorum of voters (i included) has
-\* acknowledged it.
-CommitQuorumAcked(i, k) == IsQuorum({q \in Voter : ackIndex[i][q] >= k})
+\* A learner that has been sent its synchronization and is receiving the
+\* leader's stream (PROPOSAL, COMMIT, INFORM).
+InStream(i) ==
+    \/ syncStage[i] \in {SYNCING, NEWLEADER_RECEIVED, AWAIT_UPTODATE}
+    \/ zabState[i] = BROADCAST
 
-\* PROPOSAL m from j belongs to follower i's session: it is of i's current
-\* epoch and comes from i's leader.
-ProposalInSession(i, j, m) == m.mepoch = currentEpoch[i] /\ j = LeaderOf(i)
+\* Follower i has acknowledged its leader's NEWLEADER: from then on it
+\* acknowledges each proposal as it becomes durable.
+NewLeaderAcked(i) == syncStage[i] = AWAIT_UPTODATE \/ zabState[i] = BROADCAST
 
-\* A transaction with zxid z extends i's log by exactly one zxid (nothing
-\* of the leader's stream was lost before it).
-ExtendsLog(i, z) == IsNextZxid(history[i], z)
+\* The txns of s that are not in seq, in the order of s.
+NotIn(s, seq) == SelectSeq(s, LAMBDA t : t \notin Range(seq))
+
+\* Bookkeeping: i's delivered prefix becomes lg[1..k]; what it had not
+\* delivered before is added to its delivered history.
+Deliver(i, lg, k) ==
+    deliveredTxns' = [deliveredTxns EXCEPT ![i] = @ \o NotIn(SubSeq(lg, 1, k), @)]
+
+\* Bookkeeping: the transactions of s not committed before are now.
+CommitAll(s) == committedTxns' = committedTxns \o NotIn(s, committedTxns)
+
+-----------------------------------------------------------------------------
+(* The checks and choices safety rests on (MCZab.tla breaks them)          *)
+
+\* Leader i may commit its proposal z: a quorum of voters (i included) made
+\* it durable and acknowledged it.
+CommitQuorumAcked(i, z) == IsQuorum(proposalAcks[i][z])
 
 \* The epoch a new leader i proposes before any learner has connected: the
 \* one after the epoch it accepted last; learners' FOLLOWERINFO can only
@@ -150,29 +210,118 @@ FirstEpochToPropose(i) == acceptedEpoch[i] + 1
 \* sent (PROPOSAL, INFORM): t itself, under the zxid the leader gave it.
 LogEntryFor(i, t) == t
 
+\* Learner i may acknowledge NEWLEADER: everything it has written, the
+\* transactions of its synchronization included, is durable.
+SyncedTxnsDurable(i) == Drained(i)
+
+\* i's currentEpoch on receiving NEWLEADER of epoch e: unchanged; it is
+\* written only with the ACK, once the synced transactions are durable.
+EpochOnNewLeader(i, e) == currentEpoch[i]
+
+\* A learner gives up its leader only once its log writer has drained.
+DrainedBeforeLeaving(i) == Drained(i)
+
+\* How a leader with log h, of which s entries are in its snapshot,
+\* synchronizes a learner whose last zxid is z, as ZooKeeper's
+\* LearnerHandler chooses:
+\*  - DIFF when z is in h at or after the snapshot (or both are empty): the
+\*    transactions after z;
+\*  - TRUNC when z is past the last zxid of h: back to that zxid;
+\*  - TRUNC when z is not in h but the last zxid of h below z is at or after
+\*    the snapshot: back to that zxid, then what follows it;
+\*  - SNAP otherwise (the learner is behind the snapshot): the snapshot,
+\*    then what follows it.
+\* `from`: the transactions streamed after the marker are h[from+1..].
+SyncPlanFor(h, s, z) ==
+    LET k     == IndexOfZxid(h, z)
+        below == Cardinality({x \in 1..Len(h) : ZxidLT(h[x].zxid, z)})
+    IN IF z = LastZxid(h) THEN [mode |-> DIFF, from |-> Len(h)]
+       ELSE IF ZxidLT(LastZxid(h), z) THEN [mode |-> TRUNC, to |-> LastZxid(h), from |-> Len(h)]
+       ELSE IF k > 0 /\ k >= s THEN [mode |-> DIFF, from |-> k]
+       ELSE IF z = ZeroZxid /\ s = 0 THEN [mode |-> DIFF, from |-> 0]
+       ELSE IF k = 0 /\ z # ZeroZxid /\ below >= s
+            THEN [mode |-> TRUNC, to |-> IF below = 0 THEN ZeroZxid ELSE h[below].zxid, from |-> below]
+       ELSE [mode |-> SNAP, from |-> s]
+
+\* How leader i synchronizes a learner whose last zxid is z.
+SyncPlan(i, z) == SyncPlanFor(log[i], snapshotLen[i], z)
+
+\* The learners that get leader i's new proposals once the syncs of
+\* `synced` are queued: from then on, so that none is missed.
+ForwardingAfterSync(i, synced) == forwarding[i] \cup synced
+
+\* What a restarted server has delivered: its snapshot (the log files after
+\* it may hold transactions that were never committed).
+CommittedAfterRestart(i) == snapshotLen[i]
+
 -----------------------------------------------------------------------------
 (* Messages                                                                *)
 
 FollowerInfoMsg(e)    == [mtype |-> "FOLLOWERINFO", mepoch |-> e]
 LeaderInfoMsg(e)      == [mtype |-> "LEADERINFO", mepoch |-> e]
 AckEpochMsg(e, ce, z) == [mtype |-> "ACKEPOCH", mepoch |-> e, mcurrentEpoch |-> ce, mzxid |-> z]
-DiffMsg(e, t)         == [mtype |-> "DIFF", mepoch |-> e, mtxns |-> t]
-TruncMsg(e, z, t)     == [mtype |-> "TRUNC", mepoch |-> e, mzxid |-> z, mtxns |-> t]
-SnapMsg(e, t)         == [mtype |-> "SNAP", mepoch |-> e, mtxns |-> t]
-NewLeaderMsg(e, z)    == [mtype |-> "NEWLEADER", mepoch |-> e, mzxid |-> z]
-AckLdMsg(e, z)        == [mtype |-> "ACKLD", mepoch |-> e, mzxid |-> z]
-UpToDateMsg(e, z)     == [mtype |-> "UPTODATE", mepoch |-> e, mzxid |-> z]
-ProposalMsg(e, t)     == [mtype |-> "PROPOSAL", mepoch |-> e, mtxn |-> t]
-AckMsg(e, z)          == [mtype |-> "ACK", mepoch |-> e, mzxid |-> z]
-CommitMsg(e, z)       == [mtype |-> "COMMIT", mepoch |-> e, mzxid |-> z]
-InformMsg(e, t)       == [mtype |-> "INFORM", mepoch |-> e, mtxn |-> t]
+DiffMsg(z)            == [mtype |-> "DIFF", mzxid |-> z]
+TruncMsg(z)           == [mtype |-> "TRUNC", mzxid |-> z]
+SnapMsg(s)            == [mtype |-> "SNAP", msnapshot |-> s]
+ProposalMsg(t)        == [mtype |-> "PROPOSAL", mtxn |-> t]
+CommitMsg(z)          == [mtype |-> "COMMIT", mzxid |-> z]
+NewLeaderMsg(e)       == [mtype |-> "NEWLEADER", mepoch |-> e]
+AckMsg(z)             == [mtype |-> "ACK", mzxid |-> z]
+UpToDateMsg(z)        == [mtype |-> "UPTODATE", mzxid |-> z]
+InformMsg(t)          == [mtype |-> "INFORM", mtxn |-> t]
 
-Send(net, i, j, m) == [net EXCEPT ![i][j] = Append(@, m)]
+\* The ACK of NEWLEADER of epoch e carries zxid (e, 0), as in ZooKeeper;
+\* a proposal's zxid has a counter of 1 or more.
+NewLeaderZxid(e) == <<e, 0>>
+IsNewLeaderAck(m) == m.mzxid[2] = 0
+
+\* The ACKs follower i owes for log[i][from..to]: one per proposal of the
+\* epoch it accepted (its leader's) that it has not delivered, in log order.
+\* (A proposal already committed needs no ACK.)
+AcksFor(i, from, to) ==
+    LET s    == SubSeq(log[i], Max(from, lastCommitted[i] + 1), to)
+        ours == SelectSeq(s, LAMBDA t : t.zxid[1] = acceptedEpoch[i])
+    IN [x \in 1..Len(ours) |-> AckMsg(ours[x].zxid)]
+
+\* What leader i sends a learner whose last zxid is z, after the ACKEPOCH:
+\* the marker, the stream, NEWLEADER.
+SyncMessages(i, z) ==
+    LET p      == SyncPlan(i, z)
+        h      == log[i]
+        marker == CASE p.mode = DIFF  -> DiffMsg(LastZxid(h))
+                    [] p.mode = TRUNC -> TruncMsg(p.to)
+                    [] p.mode = SNAP  -> SnapMsg(SubSeq(h, 1, p.from))
+        n      == Len(h) - p.from
+        \* PROPOSAL of h[p.from + x], and its COMMIT when i knows it committed
+        pair(x) == IF p.from + x <= lastCommitted[i]
+                   THEN <<ProposalMsg(h[p.from + x]), CommitMsg(h[p.from + x].zxid)>>
+                   ELSE <<ProposalMsg(h[p.from + x])>>
+        stream[x \in 0..n] == IF x = 0 THEN <<>> ELSE stream[x - 1] \o pair(x)
+    IN <<marker>> \o stream[n] \o <<NewLeaderMsg(leaderEpoch[i])>>
+
+\* The connection between i and j is open at both ends.
+IsOpen(i, j) == conn[i][j] = OPEN /\ conn[j][i] = OPEN
+
+\* i sends on its connection to j; a message into a connection that the
+\* other end has closed is lost.
+Send(net, i, j, m) == IF IsOpen(i, j) THEN [net EXCEPT ![i][j] = Append(@, m)] ELSE net
+SendSeq(net, i, j, ms) == IF IsOpen(i, j) THEN [net EXCEPT ![i][j] = @ \o ms] ELSE net
 SendAll(net, i, to, m) ==
-    [net EXCEPT ![i] = [k \in Server |-> IF k \in to THEN Append(net[i][k], m) ELSE net[i][k]]]
+    [net EXCEPT ![i] = [k \in Server |->
+        IF k \in to /\ IsOpen(i, k) THEN Append(net[i][k], m) ELSE net[i][k]]]
+
 \* msgs without the next message from j to i (i has received it)
 Consume(j, i) == [msgs EXCEPT ![j][i] = Tail(@)]
 HeadIs(j, i, type) == msgs[j][i] # <<>> /\ Head(msgs[j][i]).mtype = type
+
+\* i closes every connection it has: what they carry is lost, and the other
+\* ends, still open, are broken.
+ClosedNet(i) == [a \in Server |-> [b \in Server |-> IF a = i \/ b = i THEN <<>> ELSE msgs[a][b]]]
+ClosedConn(i) ==
+    [a \in Server |-> [b \in Server |->
+        IF a = i THEN CLOSED
+        ELSE IF b = i /\ conn[a][b] = OPEN THEN BROKEN
+        ELSE conn[a][b]]]
 
 -----------------------------------------------------------------------------
 (* Shared pieces of actions                                                *)
@@ -180,489 +329,551 @@ HeadIs(j, i, type) == msgs[j][i] # <<>> /\ Head(msgs[j][i]).mtype = type
 \* i is no longer anybody's leader.
 ResetLeaderState(i) ==
     /\ learners' = [learners EXCEPT ![i] = {}]
+    /\ connectingFollowers' = [connectingFollowers EXCEPT ![i] = {}]
     /\ leaderEpoch' = [leaderEpoch EXCEPT ![i] = 0]
-    /\ ackEpochRecv' = [ackEpochRecv EXCEPT ![i] = EmptyFn]
-    /\ syncedLearners' = [syncedLearners EXCEPT ![i] = {}]
+    /\ epochAcks' = [epochAcks EXCEPT ![i] = EmptyFn]
+    /\ forwarding' = [forwarding EXCEPT ![i] = {}]
     /\ newLeaderAcks' = [newLeaderAcks EXCEPT ![i] = {}]
-    /\ ackIndex' = [ackIndex EXCEPT ![i] = [k \in Server |-> 0]]
+    /\ proposalAcks' = [proposalAcks EXCEPT ![i] = EmptyFn]
 
-\* i gives up its role (or its wait for one) and starts a new election
-\* round; `net` is the Zab network after this step's own receive.
-GoLooking(i, net) ==
+\* i gives up its role (or its wait for one), closes its connections and
+\* starts a new election round. Its log, epochs and delivered prefix stay.
+GoLooking(i) ==
     /\ StartRound(i, logicalClock[i] + 1, electionMsgs)
     /\ zabState' = [zabState EXCEPT ![i] = ELECTION]
     /\ syncStage' = [syncStage EXCEPT ![i] = NONE]
+    /\ syncMode' = [syncMode EXCEPT ![i] = NONE]
     /\ ResetLeaderState(i)
-    /\ msgs' = net
-    /\ UNCHANGED <<history, currentEpoch, acceptedEpoch, lastCommitted,
-                   proposedTxns, committedTxns, establishedLeaders>>
-
-\* The synchronization message for a learner whose last zxid is z, chosen
-\* from the leader's log as ZooKeeper does: DIFF when z is in the log (the
-\* transactions after z), SNAP for an empty learner behind a non-empty log,
-\* TRUNC when the learner has transactions the leader lacks (back to the
-\* last zxid of the log below z, then the transactions after that).
-SyncMessage(i, z) ==
-    LET h == history[i]
-        e == leaderEpoch[i]
-        k == IndexOfZxid(h, z)
-        below == Cardinality({x \in 1..Len(h) : ZxidLT(h[x].zxid, z)})
-    IN IF z = ZeroZxid /\ h # <<>> THEN SnapMsg(e, h)
-       ELSE IF z = ZeroZxid \/ k > 0 THEN DiffMsg(e, SubSeq(h, k + 1, Len(h)))
-       ELSE IF below = Len(h) THEN TruncMsg(e, LastZxid(h), <<>>)
-       ELSE TruncMsg(e, IF below = 0 THEN ZeroZxid ELSE h[below].zxid, SubSeq(h, below + 1, Len(h)))
-
-SyncMessages(i, z) == <<SyncMessage(i, z), NewLeaderMsg(leaderEpoch[i], LastZxid(history[i]))>>
+    /\ msgs' = ClosedNet(i)
+    /\ conn' = ClosedConn(i)
+    /\ UNCHANGED <<logVars, epochVars, lastCommitted, proposedTxns, committedTxns,
+                   deliveredTxns, epochLeaders>>
 
 -----------------------------------------------------------------------------
 (* Election, as seen from Zab                                              *)
 
-FLEReceiveNotification(i, j) ==
-    /\ ReceiveNotificationStep(i, j)
-    /\ UNCHANGED <<history, currentEpoch, zabVars, leaderVars, msgs, ghostVars>>
+Up(i) == zabState[i] # DOWN
 
-\* i settles. A new leader starts discovery (proposing the epoch after the
-\* one it accepted); a new learner connects to its leader with FOLLOWERINFO.
+FLEReceiveNotification(i, j) ==
+    /\ Up(i)
+    /\ ReceiveNotificationStep(i, j)
+    /\ UNCHANGED <<logVars, epochVars, roleVars, leaderVars, netVars, ghostVars>>
+
+\* i settles. A new leader starts discovery, proposing the epoch after the
+\* one it accepted; a new learner will connect to its leader.
 FLEDecide(i) ==
+    /\ Up(i)
     /\ DecideStep(i)
     /\ zabState' = [zabState EXCEPT ![i] = DISCOVERY]
-    /\ IF state'[i] = LEADING
-       THEN /\ leaderEpoch' = [leaderEpoch EXCEPT ![i] = FirstEpochToPropose(i)]
-            /\ ackIndex' = [ackIndex EXCEPT ![i] = [k \in Server |-> 0]]
-            /\ UNCHANGED msgs
-       ELSE /\ msgs' = Send(msgs, i, currentVote'[i].leader, FollowerInfoMsg(acceptedEpoch[i]))
-            /\ UNCHANGED <<leaderEpoch, ackIndex>>
-    /\ UNCHANGED <<history, currentEpoch, acceptedEpoch, syncStage, lastCommitted,
-                   learners, ackEpochRecv, syncedLearners, newLeaderAcks, ghostVars>>
+    /\ leaderEpoch' = IF state'[i] = LEADING
+                      THEN [leaderEpoch EXCEPT ![i] = FirstEpochToPropose(i)]
+                      ELSE leaderEpoch
+    /\ UNCHANGED <<logVars, epochVars, syncStage, syncMode, lastCommitted, learners,
+                   connectingFollowers, epochAcks, forwarding, newLeaderAcks, proposalAcks,
+                   netVars, ghostVars>>
 
 FLENotificationTimeout(i) ==
+    /\ Up(i)
     /\ NotificationTimeoutStep(i)
-    /\ faults' = [faults EXCEPT !.resend = @ + 1]
-    /\ UNCHANGED <<history, currentEpoch, zabVars, leaderVars, msgs,
-                   proposedTxns, committedTxns, establishedLeaders>>
+    /\ counters' = [counters EXCEPT !.resend = @ + 1]
+    /\ UNCHANGED <<logVars, epochVars, roleVars, leaderVars, netVars, proposedTxns,
+                   committedTxns, deliveredTxns, epochLeaders>>
 
 FLEDropNotification(i, j) ==
     /\ DropNotificationStep(i, j)
-    /\ faults' = [faults EXCEPT !.drop = @ + 1]
-    /\ UNCHANGED <<history, currentEpoch, zabVars, leaderVars, msgs,
-                   proposedTxns, committedTxns, establishedLeaders>>
+    /\ counters' = [counters EXCEPT !.loss = @ + 1]
+    /\ UNCHANGED <<logVars, epochVars, roleVars, leaderVars, netVars, proposedTxns,
+                   committedTxns, deliveredTxns, epochLeaders>>
+
+-----------------------------------------------------------------------------
+(* Connections                                                             *)
+
+\* Learner i's connection to its leader j is accepted (once j has closed
+\* its end of any earlier connection with i), and i sends FOLLOWERINFO with
+\* the epoch it accepted last.
+LearnerConnect(i, j) ==
+    /\ IsLearner(i)
+    /\ zabState[i] = DISCOVERY
+    /\ j = LeaderOf(i)
+    /\ conn[i][j] = CLOSED
+    /\ conn[j][i] = CLOSED
+    /\ conn' = [conn EXCEPT ![i][j] = OPEN, ![j][i] = OPEN]
+    /\ msgs' = [msgs EXCEPT ![i][j] = <<FollowerInfoMsg(acceptedEpoch[i])>>]
+    /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, leaderVars, ghostVars>>
+
+\* i finds its connection with j broken (j closed its end, or the network
+\* broke it) and closes its end; a leader forgets j as a learner (what j
+\* acknowledged still counts). A learner whose connection to its leader
+\* breaks gives up instead (LearnerTimeout).
+ConnectionClosed(i, j) ==
+    /\ conn[i][j] = BROKEN
+    /\ ~(IsLearner(i) /\ j = LeaderOf(i))
+    /\ conn' = [conn EXCEPT ![i][j] = CLOSED]
+    /\ learners' = [learners EXCEPT ![i] = @ \ {j}]
+    /\ forwarding' = [forwarding EXCEPT ![i] = @ \ {j}]
+    /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, connectingFollowers, leaderEpoch,
+                   epochAcks, newLeaderAcks, proposalAcks, msgs, ghostVars>>
 
 -----------------------------------------------------------------------------
 (* Leader steps                                                            *)
 
-EpochFixed(i) == IsQuorum(learners[i] \cup {i})
+EpochFixed(i) == IsQuorum(connectingFollowers[i] \cup {i})
 
-CanProcessFOLLOWERINFO(i, j, m) == state[i] = LEADING
-
-\* L registers learner j (again, if j reconnects: its old session ends). While
-\* the epoch is open it grows past j's accepted epoch; the FOLLOWERINFO that
-\* completes a quorum fixes it, L accepts it and sends LEADERINFO to every
-\* learner; later learners get LEADERINFO at once.
+\* L registers learner j. While the epoch is open it grows past j's accepted
+\* epoch; the FOLLOWERINFO that completes a quorum fixes it, L accepts it
+\* and sends LEADERINFO to every learner; later learners get it at once.
 LeaderProcessFOLLOWERINFO(i, j) ==
     /\ HeadIs(j, i, "FOLLOWERINFO")
-    /\ CanProcessFOLLOWERINFO(i, j, Head(msgs[j][i]))
+    /\ state[i] = LEADING
     /\ LET m        == Head(msgs[j][i])
            net      == Consume(j, i)
            joined   == learners[i] \cup {j}
            wasFixed == EpochFixed(i)
-           fixesNow == ~wasFixed /\ IsQuorum(joined \cup {i})
+           fixesNow == ~wasFixed /\ IsQuorum(connectingFollowers[i] \cup {i, j})
            e        == IF wasFixed THEN leaderEpoch[i] ELSE Max(leaderEpoch[i], m.mepoch + 1)
        IN /\ learners' = [learners EXCEPT ![i] = joined]
+          /\ connectingFollowers' = IF wasFixed THEN connectingFollowers
+                                    ELSE [connectingFollowers EXCEPT ![i] = @ \cup {j}]
           /\ leaderEpoch' = [leaderEpoch EXCEPT ![i] = e]
           /\ acceptedEpoch' = IF fixesNow THEN [acceptedEpoch EXCEPT ![i] = e] ELSE acceptedEpoch
           /\ msgs' = IF wasFixed THEN Send(net, i, j, LeaderInfoMsg(e))
                      ELSE IF fixesNow THEN SendAll(net, i, joined, LeaderInfoMsg(e))
                      ELSE net
-          /\ ackEpochRecv' = [ackEpochRecv EXCEPT ![i] =
-                                 [k \in DOMAIN @ \ {j} |-> ackEpochRecv[i][k]]]
-          /\ syncedLearners' = [syncedLearners EXCEPT ![i] = @ \ {j}]
+          \* a learner that connects again starts afresh
+          /\ epochAcks' = [epochAcks EXCEPT ![i] = Remove(@, j)]
+          /\ forwarding' = [forwarding EXCEPT ![i] = @ \ {j}]
           /\ newLeaderAcks' = [newLeaderAcks EXCEPT ![i] = @ \ {j}]
-          /\ ackIndex' = [ackIndex EXCEPT ![i][j] = 0]
-    /\ UNCHANGED <<electionVars, history, currentEpoch, zabState, syncStage, lastCommitted, ghostVars>>
-
-CanProcessACKEPOCH(i, j, m) ==
-    /\ state[i] = LEADING
-    /\ j \in learners[i]
-    /\ EpochFixed(i)
-    /\ m.mepoch = leaderEpoch[i]
+    /\ UNCHANGED <<electionVars, logVars, currentEpoch, roleVars, proposalAcks, conn, ghostVars>>
 
 \* L counts j's acknowledgement of the new epoch. Before a quorum has
-\* acknowledged, a voter ahead of L is ignored, and the acknowledgement that
-\* completes the quorum makes the epoch L's current epoch and sends every
-\* acknowledged learner its synchronization. Afterwards j is synced at once.
+\* acknowledged, L disconnects a voter ahead of it; the acknowledgement
+\* that completes the quorum makes the epoch L's current epoch and sends
+\* every acknowledged learner its synchronization. Afterwards j is
+\* synchronized at once.
 LeaderProcessACKEPOCH(i, j) ==
     /\ HeadIs(j, i, "ACKEPOCH")
-    /\ CanProcessACKEPOCH(i, j, Head(msgs[j][i]))
+    /\ state[i] = LEADING
     /\ LET m      == Head(msgs[j][i])
            net    == Consume(j, i)
-           acks   == Put(ackEpochRecv[i], j, [currentEpoch |-> m.mcurrentEpoch, zxid |-> m.mzxid])
+           acks   == Put(epochAcks[i], j, [currentEpoch |-> m.mcurrentEpoch, zxid |-> m.mzxid])
            counts == {k \in DOMAIN acks : acks[k].currentEpoch # -1}
            ahead  == /\ m.mcurrentEpoch # -1
-                     /\ MoreRecent(m.mcurrentEpoch, m.mzxid, currentEpoch[i], LastZxid(history[i]))
-       IN IF zabState[i] = DISCOVERY
-          THEN IF ahead
-               THEN /\ msgs' = net   \* j knows more than L: L will not sync it
-                    /\ UNCHANGED <<currentEpoch, zabState, ackEpochRecv, syncedLearners, ackIndex>>
-               ELSE IF IsQuorum(counts \cup {i})
-               THEN /\ currentEpoch' = [currentEpoch EXCEPT ![i] = leaderEpoch[i]]
-                    /\ zabState' = [zabState EXCEPT ![i] = SYNCHRONIZATION]
-                    /\ ackEpochRecv' = [ackEpochRecv EXCEPT ![i] = acks]
-                    /\ syncedLearners' = [syncedLearners EXCEPT ![i] = DOMAIN acks]
-                    /\ ackIndex' = [ackIndex EXCEPT ![i][i] = Len(history[i])]
-                    /\ msgs' = [net EXCEPT ![i] = [k \in Server |->
-                                   IF k \in DOMAIN acks
-                                   THEN net[i][k] \o SyncMessages(i, acks[k].zxid)
-                                   ELSE net[i][k]]]
-               ELSE /\ ackEpochRecv' = [ackEpochRecv EXCEPT ![i] = acks]
-                    /\ msgs' = net
-                    /\ UNCHANGED <<currentEpoch, zabState, syncedLearners, ackIndex>>
-          ELSE /\ ackEpochRecv' = [ackEpochRecv EXCEPT ![i] = acks]
-               /\ syncedLearners' = [syncedLearners EXCEPT ![i] = @ \cup {j}]
-               /\ msgs' = [net EXCEPT ![i][j] = @ \o SyncMessages(i, m.mzxid)]
-               /\ UNCHANGED <<currentEpoch, zabState, ackIndex>>
-    /\ UNCHANGED <<electionVars, history, acceptedEpoch, syncStage, lastCommitted,
-                   learners, leaderEpoch, newLeaderAcks, ghostVars>>
+                     /\ MoreRecent(m.mcurrentEpoch, m.mzxid, currentEpoch[i], LastZxid(log[i]))
+           synced == DOMAIN acks \cap learners[i]
+       IN IF zabState[i] = DISCOVERY /\ ahead
+          THEN \* j knows more than L: L closes the connection
+               /\ msgs' = [net EXCEPT ![i][j] = <<>>, ![j][i] = <<>>]
+               /\ conn' = [conn EXCEPT ![i][j] = CLOSED, ![j][i] = BROKEN]
+               /\ learners' = [learners EXCEPT ![i] = @ \ {j}]
+               /\ UNCHANGED <<currentEpoch, zabState, epochAcks, forwarding, epochLeaders>>
+          ELSE IF zabState[i] = DISCOVERY /\ IsQuorum(counts \cup {i})
+          THEN /\ currentEpoch' = [currentEpoch EXCEPT ![i] = leaderEpoch[i]]
+               /\ zabState' = [zabState EXCEPT ![i] = SYNCHRONIZATION]
+               /\ epochAcks' = [epochAcks EXCEPT ![i] = acks]
+               /\ forwarding' = [forwarding EXCEPT ![i] = ForwardingAfterSync(i, synced)]
+               /\ msgs' = [net EXCEPT ![i] = [k \in Server |->
+                              IF k \in synced /\ IsOpen(i, k)
+                              THEN net[i][k] \o SyncMessages(i, acks[k].zxid)
+                              ELSE net[i][k]]]
+               /\ epochLeaders' = epochLeaders \cup {<<leaderEpoch[i], i>>}
+               /\ UNCHANGED <<learners, conn>>
+          ELSE IF zabState[i] = DISCOVERY
+          THEN /\ epochAcks' = [epochAcks EXCEPT ![i] = acks]
+               /\ msgs' = net
+               /\ UNCHANGED <<currentEpoch, zabState, learners, forwarding, conn, epochLeaders>>
+          ELSE /\ epochAcks' = [epochAcks EXCEPT ![i] = acks]
+               /\ forwarding' = [forwarding EXCEPT ![i] = ForwardingAfterSync(i, {j})]
+               /\ msgs' = SendSeq(net, i, j, SyncMessages(i, m.mzxid))
+               /\ UNCHANGED <<currentEpoch, zabState, learners, conn, epochLeaders>>
+    /\ UNCHANGED <<electionVars, logVars, acceptedEpoch, syncStage, syncMode, lastCommitted,
+                   connectingFollowers, leaderEpoch, newLeaderAcks, proposalAcks,
+                   proposedTxns, committedTxns, deliveredTxns, counters>>
 
-CanProcessACKLD(i, j, m) ==
+\* L counts j's ACK of NEWLEADER (j's log is L's, durably). The one that
+\* completes a quorum of voters establishes L: its whole log is committed
+\* and every learner that acknowledged gets UPTODATE with L's commit
+\* point. Later ones get UPTODATE at once.
+LeaderProcessACKNEWLEADER(i, j) ==
+    /\ HeadIs(j, i, "ACK")
+    /\ IsNewLeaderAck(Head(msgs[j][i]))
     /\ state[i] = LEADING
-    /\ j \in syncedLearners[i]
-    /\ m.mepoch = leaderEpoch[i]
-
-\* L counts j's acknowledgement of NEWLEADER (j logged L's log up to the
-\* zxid it names). The one that completes a quorum of voters establishes L:
-\* its whole log is committed and every acknowledged learner gets UPTODATE.
-\* Later ones get UPTODATE at once.
-LeaderProcessACKLD(i, j) ==
-    /\ HeadIs(j, i, "ACKLD")
-    /\ CanProcessACKLD(i, j, Head(msgs[j][i]))
-    /\ LET m      == Head(msgs[j][i])
-           net    == Consume(j, i)
-           acked  == newLeaderAcks[i] \cup {j}
-           e      == leaderEpoch[i]
+    /\ LET net   == Consume(j, i)
+           acked == newLeaderAcks[i] \cup {j}
        IN /\ newLeaderAcks' = [newLeaderAcks EXCEPT ![i] = acked]
+          /\ forwarding' = [forwarding EXCEPT ![i] = @ \cup {j}]
           /\ IF zabState[i] = SYNCHRONIZATION /\ IsQuorum(acked \cup {i})
              THEN /\ zabState' = [zabState EXCEPT ![i] = BROADCAST]
-                  /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Len(history[i])]
-                  /\ ackIndex' = [ackIndex EXCEPT ![i][j] = Max(@, IndexOfZxid(history[i], m.mzxid))]
-                  /\ establishedLeaders' = establishedLeaders \cup {<<e, i>>}
-                  /\ committedTxns' = committedTxns \cup Range(history[i])
-                  /\ msgs' = SendAll(net, i, acked, UpToDateMsg(e, LastZxid(history[i])))
-             ELSE /\ ackIndex' = [ackIndex EXCEPT ![i][j] = Max(@, IndexOfZxid(history[i], m.mzxid))]
-                  /\ msgs' = IF zabState[i] = BROADCAST
-                             THEN Send(net, i, j, UpToDateMsg(e, CommittedZxid(i)))
+                  /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Len(log[i])]
+                  /\ CommitAll(log[i])
+                  /\ Deliver(i, log[i], Len(log[i]))
+                  /\ msgs' = SendAll(net, i, acked \cap learners[i], UpToDateMsg(LastZxid(log[i])))
+             ELSE /\ msgs' = IF zabState[i] = BROADCAST
+                             THEN Send(net, i, j, UpToDateMsg(CommittedZxid(i)))
                              ELSE net
-                  /\ UNCHANGED <<zabState, lastCommitted, establishedLeaders, committedTxns>>
-    /\ UNCHANGED <<electionVars, history, currentEpoch, acceptedEpoch, syncStage,
-                   learners, leaderEpoch, ackEpochRecv, syncedLearners, proposedTxns, faults>>
+                  /\ UNCHANGED <<zabState, lastCommitted, committedTxns, deliveredTxns>>
+    /\ UNCHANGED <<electionVars, logVars, epochVars, syncStage, syncMode, learners,
+                   connectingFollowers, leaderEpoch, epochAcks, proposalAcks, conn,
+                   proposedTxns, epochLeaders, counters>>
 
-\* An established leader turns a client request into the next transaction of
-\* its epoch: logs it (its own acknowledgement) and proposes it to the synced
-\* followers.
+\* An established leader turns a client request into the next transaction
+\* of its epoch: writes it to its log and proposes it to its followers.
 LeaderProcessRequest(i, v) ==
     /\ state[i] = LEADING
     /\ zabState[i] = BROADCAST
     /\ LET e    == leaderEpoch[i]
-           last == LastZxid(history[i])
+           last == LastZxid(log[i])
            txn  == [zxid |-> <<e, IF last[1] = e THEN last[2] + 1 ELSE 1>>, value |-> v]
-       IN /\ history' = [history EXCEPT ![i] = Append(@, txn)]
-          /\ ackIndex' = [ackIndex EXCEPT ![i][i] = Len(history[i]) + 1]
+       IN /\ log' = [log EXCEPT ![i] = Append(@, txn)]
+          /\ proposalAcks' = [proposalAcks EXCEPT ![i] = Put(@, txn.zxid, {})]
           /\ proposedTxns' = proposedTxns \cup {txn}
-          /\ msgs' = SendAll(msgs, i, syncedLearners[i] \cap Voter, ProposalMsg(e, txn))
-    /\ UNCHANGED <<electionVars, currentEpoch, zabVars, learners, leaderEpoch, ackEpochRecv,
-                   syncedLearners, newLeaderAcks, committedTxns, establishedLeaders, faults>>
+          /\ msgs' = SendAll(msgs, i, forwarding[i] \cap Voter, ProposalMsg(txn))
+    /\ counters' = [counters EXCEPT !.request = @ + 1]
+    /\ UNCHANGED <<electionVars, durableLen, snapshotLen, epochVars, roleVars, learners,
+                   connectingFollowers, leaderEpoch, epochAcks, forwarding, newLeaderAcks, conn,
+                   committedTxns, deliveredTxns, epochLeaders>>
 
-CanProcessACK(i, j, m) ==
-    /\ state[i] = LEADING
-    /\ zabState[i] = BROADCAST
-    /\ j \in syncedLearners[i] \cap Voter
-    /\ m.mepoch = leaderEpoch[i]
-
-\* L notes that j logged its log up to the acknowledged zxid.
+\* L notes that voter j made its proposal durable.
 LeaderProcessACK(i, j) ==
     /\ HeadIs(j, i, "ACK")
-    /\ CanProcessACK(i, j, Head(msgs[j][i]))
-    /\ LET m == Head(msgs[j][i]) IN
-       ackIndex' = [ackIndex EXCEPT ![i][j] = Max(@, IndexOfZxid(history[i], m.mzxid))]
+    /\ ~IsNewLeaderAck(Head(msgs[j][i]))
+    /\ state[i] = LEADING
+    /\ LET z == Head(msgs[j][i]).mzxid IN
+       proposalAcks' = IF z \in DOMAIN proposalAcks[i] /\ j \in Voter
+                       THEN [proposalAcks EXCEPT ![i][z] = @ \cup {j}]
+                       ELSE proposalAcks
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, history, currentEpoch, zabVars, learners, leaderEpoch,
-                   ackEpochRecv, syncedLearners, newLeaderAcks, ghostVars>>
+    /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, learners, connectingFollowers,
+                   leaderEpoch, epochAcks, forwarding, newLeaderAcks, conn, ghostVars>>
 
 \* L commits its next transaction once a quorum of voters (L included)
 \* acknowledged it, and tells followers (COMMIT) and observers (INFORM).
 LeaderCommit(i) ==
     /\ state[i] = LEADING
     /\ zabState[i] = BROADCAST
-    /\ lastCommitted[i] < Len(history[i])
+    /\ lastCommitted[i] < Len(log[i])
     /\ LET k   == lastCommitted[i] + 1
-           txn == history[i][k]
-           e   == leaderEpoch[i]
-       IN /\ CommitQuorumAcked(i, k)
+           txn == log[i][k]
+       IN /\ txn.zxid \in DOMAIN proposalAcks[i]
+          /\ CommitQuorumAcked(i, txn.zxid)
           /\ lastCommitted' = [lastCommitted EXCEPT ![i] = k]
-          /\ committedTxns' = committedTxns \cup {txn}
-          /\ msgs' = SendAll(SendAll(msgs, i, syncedLearners[i] \cap Voter, CommitMsg(e, txn.zxid)),
-                             i, syncedLearners[i] \cap Observer, InformMsg(e, txn))
-    /\ UNCHANGED <<electionVars, history, currentEpoch, acceptedEpoch, zabState, syncStage,
-                   leaderVars, proposedTxns, establishedLeaders, faults>>
+          /\ proposalAcks' = [proposalAcks EXCEPT ![i] = Remove(@, txn.zxid)]
+          /\ CommitAll(<<txn>>)
+          /\ Deliver(i, log[i], k)
+          /\ msgs' = SendAll(SendAll(msgs, i, forwarding[i] \cap Voter, CommitMsg(txn.zxid)),
+                             i, forwarding[i] \cap Observer, InformMsg(txn))
+    /\ UNCHANGED <<electionVars, logVars, epochVars, zabState, syncStage, syncMode, learners,
+                   connectingFollowers, leaderEpoch, epochAcks, forwarding, newLeaderAcks, conn,
+                   proposedTxns, epochLeaders, counters>>
 
 -----------------------------------------------------------------------------
 (* Learner steps (followers and observers)                                 *)
-
-CanProcessLEADERINFO(i, j, m) ==
-    /\ IsLearner(i)
-    /\ zabState[i] = DISCOVERY
-    /\ j = LeaderOf(i)
 
 \* A learner answers its leader's new epoch, or gives up on a leader whose
 \* epoch is older than one it already accepted.
 LearnerProcessLEADERINFO(i, j) ==
     /\ HeadIs(j, i, "LEADERINFO")
-    /\ CanProcessLEADERINFO(i, j, Head(msgs[j][i]))
+    /\ IsLearner(i)
+    /\ zabState[i] = DISCOVERY
     /\ LET m   == Head(msgs[j][i])
-           net == Consume(j, i)
        IN IF m.mepoch >= acceptedEpoch[i]
           THEN /\ acceptedEpoch' = [acceptedEpoch EXCEPT ![i] = m.mepoch]
-               /\ msgs' = Send(net, i, j, AckEpochMsg(m.mepoch,
+               /\ msgs' = Send(Consume(j, i), i, j, AckEpochMsg(m.mepoch,
                               IF m.mepoch > acceptedEpoch[i] THEN currentEpoch[i] ELSE -1,
-                              LastZxid(history[i])))
+                              LastZxid(log[i])))
                /\ zabState' = [zabState EXCEPT ![i] = SYNCHRONIZATION]
                /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_SYNC]
-               /\ UNCHANGED <<electionVars, history, currentEpoch, lastCommitted, leaderVars,
-                              ghostVars>>
-          ELSE /\ GoLooking(i, net)
-               /\ UNCHANGED faults
+               /\ UNCHANGED <<electionVars, logVars, currentEpoch, syncMode, lastCommitted,
+                              leaderVars, conn, ghostVars>>
+          ELSE /\ GoLooking(i)
+               /\ UNCHANGED counters
 
-CanProcessSync(i, j, m) ==
-    /\ IsLearner(i)
-    /\ syncStage[i] = AWAIT_SYNC
-    /\ j = LeaderOf(i)
-    /\ m.mepoch = acceptedEpoch[i]
+CanSync(i) == IsLearner(i) /\ syncStage[i] = AWAIT_SYNC
 
-\* The learner's log gets the transactions after its last zxid.
+\* The log already matches the leader's up to the learner's last zxid; the
+\* missing transactions follow as PROPOSALs.
 LearnerProcessDIFF(i, j) ==
     /\ HeadIs(j, i, "DIFF")
-    /\ CanProcessSync(i, j, Head(msgs[j][i]))
-    /\ history' = [history EXCEPT ![i] = @ \o Head(msgs[j][i]).mtxns]
-    /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_NEWLEADER]
+    /\ CanSync(i)
+    /\ syncStage' = [syncStage EXCEPT ![i] = SYNCING]
+    /\ syncMode' = [syncMode EXCEPT ![i] = DIFF]
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, currentEpoch, acceptedEpoch, zabState, lastCommitted,
-                   leaderVars, ghostVars>>
+    /\ UNCHANGED <<electionVars, logVars, epochVars, zabState, lastCommitted, leaderVars, conn,
+                   ghostVars>>
 
-\* The learner drops the transactions after the given zxid, then appends.
+\* The learner cuts its log (on disk too) back to the given zxid; what the
+\* leader has after it follows as PROPOSALs.
 LearnerProcessTRUNC(i, j) ==
     /\ HeadIs(j, i, "TRUNC")
-    /\ CanProcessSync(i, j, Head(msgs[j][i]))
-    /\ LET m    == Head(msgs[j][i])
-           kept == TruncateTo(history[i], m.mzxid)
-       IN /\ history' = [history EXCEPT ![i] = kept \o m.mtxns]
-          /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Min(@, Len(kept))]
-    /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_NEWLEADER]
+    /\ CanSync(i)
+    /\ LET kept == TruncateTo(log[i], Head(msgs[j][i]).mzxid) IN
+       /\ log' = [log EXCEPT ![i] = kept]
+       /\ durableLen' = [durableLen EXCEPT ![i] = Min(@, Len(kept))]
+       /\ snapshotLen' = [snapshotLen EXCEPT ![i] = Min(@, Len(kept))]
+       /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Min(@, Len(kept))]
+    /\ syncStage' = [syncStage EXCEPT ![i] = SYNCING]
+    /\ syncMode' = [syncMode EXCEPT ![i] = TRUNC]
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, currentEpoch, acceptedEpoch, zabState, leaderVars, ghostVars>>
+    /\ UNCHANGED <<electionVars, epochVars, zabState, leaderVars, conn, ghostVars>>
 
-\* The learner's log becomes the leader's.
+\* The learner replaces its state with the leader's snapshot, writing it
+\* to disk before it reads on (the snapshot holds committed transactions
+\* only, so it is delivered); what the leader has after it follows as
+\* PROPOSALs.
 LearnerProcessSNAP(i, j) ==
     /\ HeadIs(j, i, "SNAP")
-    /\ CanProcessSync(i, j, Head(msgs[j][i]))
-    /\ LET m == Head(msgs[j][i]) IN
-       /\ history' = [history EXCEPT ![i] = m.mtxns]
-       /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Min(@, Len(m.mtxns))]
-    /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_NEWLEADER]
+    /\ CanSync(i)
+    /\ LET s == Head(msgs[j][i]).msnapshot IN
+       /\ log' = [log EXCEPT ![i] = s]
+       /\ durableLen' = [durableLen EXCEPT ![i] = Len(s)]
+       /\ snapshotLen' = [snapshotLen EXCEPT ![i] = Len(s)]
+       /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Len(s)]
+       /\ Deliver(i, s, Len(s))
+    /\ syncStage' = [syncStage EXCEPT ![i] = SYNCING]
+    /\ syncMode' = [syncMode EXCEPT ![i] = SNAP]
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, currentEpoch, acceptedEpoch, zabState, leaderVars, ghostVars>>
+    /\ UNCHANGED <<electionVars, epochVars, zabState, leaderVars, conn, proposedTxns,
+                   committedTxns, epochLeaders, counters>>
 
-CanProcessNEWLEADER(i, j, m) ==
+\* A learner writes a proposal of its leader's stream to its log; a
+\* follower acknowledges it once it is durable (FlushLog) and it has
+\* acknowledged NEWLEADER (LearnerAckNEWLEADER).
+LearnerProcessPROPOSAL(i, j) ==
+    /\ HeadIs(j, i, "PROPOSAL")
     /\ IsLearner(i)
-    /\ syncStage[i] = AWAIT_NEWLEADER
-    /\ j = LeaderOf(i)
-    /\ m.mepoch = acceptedEpoch[i]
+    /\ InStream(i)
+    /\ log' = [log EXCEPT ![i] = Append(@, LogEntryFor(i, Head(msgs[j][i]).mtxn))]
+    /\ msgs' = Consume(j, i)
+    /\ UNCHANGED <<electionVars, durableLen, snapshotLen, epochVars, roleVars, leaderVars, conn,
+                   ghostVars>>
 
-\* The learner's log now matches the leader's: it takes the epoch as its
-\* current epoch (persistently) and acknowledges.
+\* A learner delivers everything up to the committed zxid.
+LearnerProcessCOMMIT(i, j) ==
+    /\ HeadIs(j, i, "COMMIT")
+    /\ IsLearner(i)
+    /\ InStream(i)
+    /\ LET k == Max(lastCommitted[i], IndexOfZxid(log[i], Head(msgs[j][i]).mzxid)) IN
+       /\ lastCommitted' = [lastCommitted EXCEPT ![i] = k]
+       /\ Deliver(i, log[i], k)
+    /\ msgs' = Consume(j, i)
+    /\ UNCHANGED <<electionVars, logVars, epochVars, zabState, syncStage, syncMode, leaderVars,
+                   conn, proposedTxns, committedTxns, epochLeaders, counters>>
+
+\* The synchronization is complete; the learner acknowledges it once it
+\* is durable (LearnerAckNEWLEADER).
 LearnerProcessNEWLEADER(i, j) ==
     /\ HeadIs(j, i, "NEWLEADER")
-    /\ CanProcessNEWLEADER(i, j, Head(msgs[j][i]))
-    /\ LET m == Head(msgs[j][i]) IN
-       /\ currentEpoch' = [currentEpoch EXCEPT ![i] = m.mepoch]
-       /\ msgs' = Send(Consume(j, i), i, j, AckLdMsg(m.mepoch, m.mzxid))
-    /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_UPTODATE]
-    /\ UNCHANGED <<electionVars, history, acceptedEpoch, zabState, lastCommitted,
-                   leaderVars, ghostVars>>
-
-CanProcessUPTODATE(i, j, m) ==
     /\ IsLearner(i)
-    /\ syncStage[i] = AWAIT_UPTODATE
-    /\ j = LeaderOf(i)
-    /\ m.mepoch = currentEpoch[i]
+    /\ syncStage[i] = SYNCING
+    /\ currentEpoch' = [currentEpoch EXCEPT ![i] = EpochOnNewLeader(i, Head(msgs[j][i]).mepoch)]
+    /\ syncStage' = [syncStage EXCEPT ![i] = NEWLEADER_RECEIVED]
+    /\ msgs' = Consume(j, i)
+    /\ UNCHANGED <<electionVars, logVars, acceptedEpoch, zabState, syncMode, lastCommitted,
+                   leaderVars, conn, ghostVars>>
 
-\* The leader is established: commit up to its commit point, start serving.
+\* Everything the learner wrote is durable: it takes the new epoch as its
+\* current epoch (a durable file), then ACKs NEWLEADER; a follower then
+\* ACKs the proposals of the new epoch it holds and has not delivered,
+\* which it held back until now (ZOOKEEPER-4685: an ACK of a proposal
+\* before the ACK of NEWLEADER makes the leader drop the follower).
+LearnerAckNEWLEADER(i, j) ==
+    /\ IsLearner(i)
+    /\ syncStage[i] = NEWLEADER_RECEIVED
+    /\ j = LeaderOf(i)
+    /\ SyncedTxnsDurable(i)
+    /\ currentEpoch' = [currentEpoch EXCEPT ![i] = acceptedEpoch[i]]
+    /\ msgs' = SendSeq(msgs, i, j, <<AckMsg(NewLeaderZxid(acceptedEpoch[i]))>> \o
+                                   (IF state[i] = FOLLOWING THEN AcksFor(i, 1, Len(log[i]))
+                                    ELSE <<>>))
+    /\ syncStage' = [syncStage EXCEPT ![i] = AWAIT_UPTODATE]
+    /\ UNCHANGED <<electionVars, logVars, acceptedEpoch, zabState, syncMode, lastCommitted,
+                   leaderVars, conn, ghostVars>>
+
+\* The leader is established: deliver up to its commit point and serve.
 LearnerProcessUPTODATE(i, j) ==
     /\ HeadIs(j, i, "UPTODATE")
-    /\ CanProcessUPTODATE(i, j, Head(msgs[j][i]))
-    /\ lastCommitted' = [lastCommitted EXCEPT ![i] =
-                            Max(@, IndexOfZxid(history[i], Head(msgs[j][i]).mzxid))]
+    /\ IsLearner(i)
+    /\ syncStage[i] = AWAIT_UPTODATE
+    /\ LET k == Max(lastCommitted[i], IndexOfZxid(log[i], Head(msgs[j][i]).mzxid)) IN
+       /\ lastCommitted' = [lastCommitted EXCEPT ![i] = k]
+       /\ Deliver(i, log[i], k)
     /\ zabState' = [zabState EXCEPT ![i] = BROADCAST]
     /\ syncStage' = [syncStage EXCEPT ![i] = NONE]
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, history, currentEpoch, acceptedEpoch, leaderVars, ghostVars>>
+    /\ UNCHANGED <<electionVars, logVars, epochVars, syncMode, leaderVars, conn, proposedTxns,
+                   committedTxns, epochLeaders, counters>>
 
-\* A synced learner of the current epoch (after NEWLEADER).
-InSession(i) == zabState[i] = BROADCAST \/ syncStage[i] = AWAIT_UPTODATE
-
-CanProcessPROPOSAL(i, j, m) ==
-    /\ state[i] = FOLLOWING
-    /\ InSession(i)
-    /\ ProposalInSession(i, j, m)
-    /\ ExtendsLog(i, m.mtxn.zxid)
-
-\* A follower logs the proposal and acknowledges it.
-FollowerProcessPROPOSAL(i, j) ==
-    /\ HeadIs(j, i, "PROPOSAL")
-    /\ CanProcessPROPOSAL(i, j, Head(msgs[j][i]))
-    /\ LET m == Head(msgs[j][i]) IN
-       /\ history' = [history EXCEPT ![i] = Append(@, LogEntryFor(i, m.mtxn))]
-       /\ msgs' = Send(Consume(j, i), i, j, AckMsg(m.mepoch, m.mtxn.zxid))
-    /\ UNCHANGED <<electionVars, currentEpoch, zabVars, leaderVars, ghostVars>>
-
-CanProcessCOMMIT(i, j, m) ==
-    /\ state[i] = FOLLOWING
-    /\ InSession(i)
-    /\ m.mepoch = currentEpoch[i]
-    /\ j = LeaderOf(i)
-    /\ IndexOfZxid(history[i], m.mzxid) > 0
-
-\* A follower delivers everything up to the committed zxid.
-FollowerProcessCOMMIT(i, j) ==
-    /\ HeadIs(j, i, "COMMIT")
-    /\ CanProcessCOMMIT(i, j, Head(msgs[j][i]))
-    /\ lastCommitted' = [lastCommitted EXCEPT ![i] =
-                            Max(@, IndexOfZxid(history[i], Head(msgs[j][i]).mzxid))]
-    /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, history, currentEpoch, acceptedEpoch, zabState, syncStage,
-                   leaderVars, ghostVars>>
-
-CanProcessINFORM(i, j, m) ==
-    /\ state[i] = OBSERVING
-    /\ InSession(i)
-    /\ m.mepoch = currentEpoch[i]
-    /\ j = LeaderOf(i)
-    /\ IndexOfZxid(history[i], m.mtxn.zxid) > 0 \/ ExtendsLog(i, m.mtxn.zxid)
-
-\* An observer logs (if new) and delivers a committed transaction.
+\* An observer writes (if new) and delivers a committed transaction.
 ObserverProcessINFORM(i, j) ==
     /\ HeadIs(j, i, "INFORM")
-    /\ CanProcessINFORM(i, j, Head(msgs[j][i]))
-    /\ LET t == Head(msgs[j][i]).mtxn
-           k == IndexOfZxid(history[i], t.zxid)
-       IN IF k > 0
-          THEN /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Max(@, k)]
-               /\ UNCHANGED history
-          ELSE /\ history' = [history EXCEPT ![i] = Append(@, LogEntryFor(i, t))]
-               /\ lastCommitted' = [lastCommitted EXCEPT ![i] = Len(history[i]) + 1]
+    /\ state[i] = OBSERVING
+    /\ InStream(i)
+    /\ LET t  == Head(msgs[j][i]).mtxn
+           k  == IndexOfZxid(log[i], t.zxid)
+           lg == IF k > 0 THEN log[i] ELSE Append(log[i], LogEntryFor(i, t))
+           c  == Max(lastCommitted[i], IF k > 0 THEN k ELSE Len(lg))
+       IN /\ log' = [log EXCEPT ![i] = lg]
+          /\ lastCommitted' = [lastCommitted EXCEPT ![i] = c]
+          /\ Deliver(i, lg, c)
     /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, currentEpoch, acceptedEpoch, zabState, syncStage,
-                   leaderVars, ghostVars>>
+    /\ UNCHANGED <<electionVars, durableLen, snapshotLen, epochVars, zabState, syncStage,
+                   syncMode, leaderVars, conn, proposedTxns, committedTxns, epochLeaders,
+                   counters>>
 
 -----------------------------------------------------------------------------
-(* Messages nobody can use, giving up, restarts, the network               *)
+(* The disk: durability and snapshots                                      *)
 
-Acceptable(i, j, m) ==
-    CASE m.mtype = "FOLLOWERINFO" -> CanProcessFOLLOWERINFO(i, j, m)
-      [] m.mtype = "ACKEPOCH"     -> CanProcessACKEPOCH(i, j, m)
-      [] m.mtype = "ACKLD"        -> CanProcessACKLD(i, j, m)
-      [] m.mtype = "ACK"          -> CanProcessACK(i, j, m)
-      [] m.mtype = "LEADERINFO"   -> CanProcessLEADERINFO(i, j, m)
-      [] m.mtype \in {"DIFF", "TRUNC", "SNAP"} -> CanProcessSync(i, j, m)
-      [] m.mtype = "NEWLEADER"    -> CanProcessNEWLEADER(i, j, m)
-      [] m.mtype = "UPTODATE"     -> CanProcessUPTODATE(i, j, m)
-      [] m.mtype = "PROPOSAL"     -> CanProcessPROPOSAL(i, j, m)
-      [] m.mtype = "COMMIT"       -> CanProcessCOMMIT(i, j, m)
-      [] m.mtype = "INFORM"       -> CanProcessINFORM(i, j, m)
+\* i's log writer makes written entries durable, up to some entry (a batch
+\* fsync). A follower that has acknowledged NEWLEADER then ACKs each newly
+\* durable proposal of its leader's epoch that it has not delivered (one
+\* still synchronizing ACKs them with NEWLEADER); an established leader
+\* counts its own ack of each.
+FlushLog(i) ==
+    /\ durableLen[i] < Len(log[i])
+    /\ \E k \in durableLen[i] + 1 .. Len(log[i]) :
+         LET new   == SubSeq(log[i], durableLen[i] + 1, k)
+             zxids == {t.zxid : t \in Range(new)}
+         IN /\ durableLen' = [durableLen EXCEPT ![i] = k]
+            /\ msgs' = IF state[i] = FOLLOWING /\ NewLeaderAcked(i)
+                       THEN SendSeq(msgs, i, LeaderOf(i), AcksFor(i, durableLen[i] + 1, k))
+                       ELSE msgs
+            /\ proposalAcks' = IF state[i] = LEADING /\ zabState[i] = BROADCAST
+                               THEN [proposalAcks EXCEPT ![i] = [z \in DOMAIN @ |->
+                                        IF z \in zxids THEN @[z] \cup {i} ELSE @[z]]]
+                               ELSE proposalAcks
+    /\ UNCHANGED <<electionVars, log, snapshotLen, epochVars, roleVars, learners,
+                   connectingFollowers, leaderEpoch, epochAcks, forwarding, newLeaderAcks, conn,
+                   ghostVars>>
 
-\* i receives a message that does not fit its role, session or log (from an
-\* earlier session, another leader, or past a gap) and ignores it.
-DiscardMessage(i, j) ==
-    /\ msgs[j][i] # <<>>
-    /\ ~Acceptable(i, j, Head(msgs[j][i]))
-    /\ msgs' = Consume(j, i)
-    /\ UNCHANGED <<electionVars, history, currentEpoch, zabVars, leaderVars, ghostVars>>
+\* i writes a snapshot of what it has delivered and made durable, and trims
+\* its log files before it: those transactions can no longer be sent in a
+\* DIFF.
+TakeSnapshot(i) ==
+    /\ snapshotLen[i] < Min(lastCommitted[i], durableLen[i])
+    /\ snapshotLen' = [snapshotLen EXCEPT ![i] = Min(lastCommitted[i], durableLen[i])]
+    /\ counters' = [counters EXCEPT !.snapshot = @ + 1]
+    /\ UNCHANGED <<electionVars, log, durableLen, epochVars, roleVars, leaderVars, netVars,
+                   proposedTxns, committedTxns, deliveredTxns, epochLeaders>>
 
-\* A learner stops hearing from its leader (timeout, closed connection,
-\* rejected registration) and looks for a leader again.
+-----------------------------------------------------------------------------
+(* Giving up, restarts, the network                                        *)
+
+\* A learner stops hearing from its leader (timeout, broken connection) and
+\* looks for a leader again, once its log writer has drained. (Only a
+\* timeout counts towards the model bounds, not a broken connection.)
 LearnerTimeout(i) ==
     /\ IsLearner(i)
-    /\ GoLooking(i, msgs)
-    /\ faults' = [faults EXCEPT !.timeout = @ + 1]
+    /\ DrainedBeforeLeaving(i)
+    /\ GoLooking(i)
+    /\ counters' = IF conn[i][LeaderOf(i)] = BROKEN THEN counters
+                   ELSE [counters EXCEPT !.timeout = @ + 1]
 
-\* A leader loses its quorum (or does not gather one in time) and looks
-\* for a leader again.
+\* A leader loses its quorum (or does not gather one in time) and looks for
+\* a leader again, once its log writer has drained.
 LeaderTimeout(i) ==
     /\ state[i] = LEADING
-    /\ GoLooking(i, msgs)
-    /\ faults' = [faults EXCEPT !.timeout = @ + 1]
+    /\ Drained(i)
+    /\ GoLooking(i)
+    /\ counters' = [counters EXCEPT !.timeout = @ + 1]
 
-\* i crashed at some earlier point and now restarts: every volatile variable
-\* starts afresh, what was in flight to or from i is gone (its connections
-\* were reset), its log and epochs are as it persisted them.
+\* i crashes: it loses everything that is not durable (its log is cut back
+\* to what was durable, it has delivered only its snapshot), its volatile
+\* state is gone and its connections are closed. It takes no step until it
+\* restarts.
+Crash(i) ==
+    /\ zabState[i] # DOWN
+    /\ state' = [state EXCEPT ![i] = LOOKING]
+    /\ receiveVotes' = [receiveVotes EXCEPT ![i] = EmptyFn]
+    /\ outOfElection' = [outOfElection EXCEPT ![i] = EmptyFn]
+    /\ electionMsgs' = [a \in Server |-> [b \in Server |->
+                           IF a = i \/ b = i THEN <<>> ELSE electionMsgs[a][b]]]
+    /\ log' = [log EXCEPT ![i] = DurableLog(i)]
+    /\ lastCommitted' = [lastCommitted EXCEPT ![i] = CommittedAfterRestart(i)]
+    /\ Deliver(i, DurableLog(i), CommittedAfterRestart(i))
+    /\ zabState' = [zabState EXCEPT ![i] = DOWN]
+    /\ syncStage' = [syncStage EXCEPT ![i] = NONE]
+    /\ syncMode' = [syncMode EXCEPT ![i] = NONE]
+    /\ ResetLeaderState(i)
+    /\ msgs' = ClosedNet(i)
+    /\ conn' = ClosedConn(i)
+    /\ counters' = [counters EXCEPT !.crash = @ + 1]
+    /\ UNCHANGED <<logicalClock, currentVote, durableLen, snapshotLen, epochVars, proposedTxns,
+                   committedTxns, epochLeaders>>
+
+\* A crashed server restarts from its disk: it starts a first election round,
+\* its notifications on new connections (whatever was sent to it while it
+\* was down is gone).
 Restart(i) ==
+    /\ zabState[i] = DOWN
     /\ StartRound(i, 1, [a \in Server |-> [b \in Server |->
                             IF a = i \/ b = i THEN <<>> ELSE electionMsgs[a][b]]])
-    /\ msgs' = [a \in Server |-> [b \in Server |-> IF a = i \/ b = i THEN <<>> ELSE msgs[a][b]]]
     /\ zabState' = [zabState EXCEPT ![i] = ELECTION]
-    /\ syncStage' = [syncStage EXCEPT ![i] = NONE]
-    /\ lastCommitted' = [lastCommitted EXCEPT ![i] = 0]
-    /\ ResetLeaderState(i)
-    /\ faults' = [faults EXCEPT !.restart = @ + 1]
-    /\ UNCHANGED <<history, currentEpoch, acceptedEpoch, proposedTxns, committedTxns,
-                   establishedLeaders>>
+    /\ counters' = [counters EXCEPT !.restart = @ + 1]
+    /\ UNCHANGED <<logVars, epochVars, syncStage, syncMode, lastCommitted, leaderVars, netVars,
+                   proposedTxns, committedTxns, deliveredTxns, epochLeaders>>
 
-\* The connection between i and j breaks: everything in flight is lost.
+\* The network breaks the connection between i and j: what it carries is
+\* lost and both ends find it broken.
 DropConnection(i, j) ==
     /\ i < j
-    /\ msgs[i][j] # <<>> \/ msgs[j][i] # <<>>
+    /\ IsOpen(i, j)
+    /\ conn' = [conn EXCEPT ![i][j] = BROKEN, ![j][i] = BROKEN]
     /\ msgs' = [msgs EXCEPT ![i][j] = <<>>, ![j][i] = <<>>]
-    /\ faults' = [faults EXCEPT !.drop = @ + 1]
-    /\ UNCHANGED <<electionVars, history, currentEpoch, zabVars, leaderVars,
-                   proposedTxns, committedTxns, establishedLeaders>>
+    /\ counters' = [counters EXCEPT !.break = @ + 1]
+    /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, leaderVars, proposedTxns,
+                   committedTxns, deliveredTxns, epochLeaders>>
 
 -----------------------------------------------------------------------------
 (* The specification                                                       *)
 
-\* Every server starts from the given persisted state, all at once, with
-\* nothing committed yet in this run of the servers; `est` are the leaders
-\* established before (for AtMostOneLeaderPerEpoch); the first notifications
-\* of the servers in `heard` are in flight.
-InitHeardFrom(heard, h, ce, ae, est) ==
-    /\ history = h
+NoCounts == [request |-> 0, crash |-> 0, restart |-> 0, timeout |-> 0, resend |-> 0, loss |-> 0,
+            break |-> 0, snapshot |-> 0]
+
+\* Every server starts at once from the given persisted state: log lg (all
+\* durable) with snapshot sn, epochs ce and ae, with the first notifications
+\* of the servers in `heard` in flight. The bookkeeping of the past: cm
+\* (committed, in order), dl (delivered, per server), el (leaders that began
+\* synchronizing).
+InitHeardFrom(heard, lg, sn, ce, ae, cm, dl, el) ==
+    /\ log = lg
     /\ currentEpoch = ce
+    /\ durableLen = [i \in Server |-> Len(lg[i])]
+    /\ snapshotLen = sn
     /\ acceptedEpoch = ae
     /\ ElectionInitHeard(heard)
     /\ zabState = [i \in Server |-> ELECTION]
     /\ syncStage = [i \in Server |-> NONE]
-    /\ lastCommitted = [i \in Server |-> 0]
+    /\ syncMode = [i \in Server |-> NONE]
+    /\ lastCommitted = sn
     /\ learners = [i \in Server |-> {}]
+    /\ connectingFollowers = [i \in Server |-> {}]
     /\ leaderEpoch = [i \in Server |-> 0]
-    /\ ackEpochRecv = [i \in Server |-> EmptyFn]
-    /\ syncedLearners = [i \in Server |-> {}]
+    /\ epochAcks = [i \in Server |-> EmptyFn]
+    /\ forwarding = [i \in Server |-> {}]
     /\ newLeaderAcks = [i \in Server |-> {}]
-    /\ ackIndex = [i \in Server |-> [k \in Server |-> 0]]
+    /\ proposalAcks = [i \in Server |-> EmptyFn]
     /\ msgs = [i \in Server |-> [j \in Server |-> <<>>]]
-    /\ proposedTxns = UNION {Range(h[i]) : i \in Server}
-    /\ committedTxns = {}
-    /\ establishedLeaders = est
-    /\ faults = [restart |-> 0, timeout |-> 0, resend |-> 0, drop |-> 0]
-
-InitFrom(h, ce, ae, est) == InitHeardFrom(Server, h, ce, ae, est)
+    /\ conn = [i \in Server |-> [j \in Server |-> CLOSED]]
+    /\ proposedTxns = UNION {Range(lg[i]) : i \in Server}
+    /\ committedTxns = cm
+    /\ deliveredTxns = dl
+    /\ epochLeaders = el
+    /\ counters = NoCounts
 
 \* A fresh ensemble: empty logs, epoch 0.
-Init == InitFrom([i \in Server |-> <<>>], [i \in Server |-> 0], [i \in Server |-> 0], {})
+Init ==
+    LET none == [i \in Server |-> 0] IN
+    InitHeardFrom(Server, [i \in Server |-> <<>>], none, none, none, <<>>,
+                  [i \in Server |-> <<>>], {})
 
 Next ==
     \/ \E i, j \in Server : FLEReceiveNotification(i, j)
     \/ \E i \in Server : FLEDecide(i)
     \/ \E i \in Server : FLENotificationTimeout(i)
+    \/ \E i, j \in Server : LearnerConnect(i, j)
+    \/ \E i, j \in Server : ConnectionClosed(i, j)
     \/ \E i, j \in Server : LeaderProcessFOLLOWERINFO(i, j)
     \/ \E i, j \in Server : LeaderProcessACKEPOCH(i, j)
-    \/ \E i, j \in Server : LeaderProcessACKLD(i, j)
+    \/ \E i, j \in Server : LeaderProcessACKNEWLEADER(i, j)
     \/ \E i \in Server, v \in Value : LeaderProcessRequest(i, v)
     \/ \E i, j \in Server : LeaderProcessACK(i, j)
     \/ \E i \in Server : LeaderCommit(i)
@@ -670,14 +881,17 @@ Next ==
     \/ \E i, j \in Server : LearnerProcessDIFF(i, j)
     \/ \E i, j \in Server : LearnerProcessTRUNC(i, j)
     \/ \E i, j \in Server : LearnerProcessSNAP(i, j)
+    \/ \E i, j \in Server : LearnerProcessPROPOSAL(i, j)
+    \/ \E i, j \in Server : LearnerProcessCOMMIT(i, j)
     \/ \E i, j \in Server : LearnerProcessNEWLEADER(i, j)
+    \/ \E i, j \in Server : LearnerAckNEWLEADER(i, j)
     \/ \E i, j \in Server : LearnerProcessUPTODATE(i, j)
-    \/ \E i, j \in Server : FollowerProcessPROPOSAL(i, j)
-    \/ \E i, j \in Server : FollowerProcessCOMMIT(i, j)
     \/ \E i, j \in Server : ObserverProcessINFORM(i, j)
-    \/ \E i, j \in Server : DiscardMessage(i, j)
+    \/ \E i \in Server : FlushLog(i)
+    \/ \E i \in Server : TakeSnapshot(i)
     \/ \E i \in Server : LearnerTimeout(i)
     \/ \E i \in Server : LeaderTimeout(i)
+    \/ \E i \in Server : Crash(i)
     \/ \E i \in Server : Restart(i)
     \/ \E i, j \in Server : DropConnection(i, j)
     \/ \E i, j \in Server : FLEDropNotification(i, j)
@@ -689,48 +903,56 @@ Spec == Init /\ [][Next]_vars
 
 Txn == [zxid : Zxid, value : Value]
 ZabMessage ==
-    [mtype : {"FOLLOWERINFO", "LEADERINFO"}, mepoch : Nat]
+    [mtype : {"FOLLOWERINFO", "LEADERINFO", "NEWLEADER"}, mepoch : Nat]
     \cup [mtype : {"ACKEPOCH"}, mepoch : Nat, mcurrentEpoch : Nat \cup {-1}, mzxid : Zxid]
-    \cup [mtype : {"DIFF", "SNAP"}, mepoch : Nat, mtxns : Seq(Txn)]
-    \cup [mtype : {"TRUNC"}, mepoch : Nat, mzxid : Zxid, mtxns : Seq(Txn)]
-    \cup [mtype : {"NEWLEADER", "ACKLD", "UPTODATE", "ACK", "COMMIT"}, mepoch : Nat, mzxid : Zxid]
-    \cup [mtype : {"PROPOSAL", "INFORM"}, mepoch : Nat, mtxn : Txn]
+    \cup [mtype : {"DIFF", "TRUNC", "COMMIT", "ACK", "UPTODATE"}, mzxid : Zxid]
+    \cup [mtype : {"SNAP"}, msnapshot : Seq(Txn)]
+    \cup [mtype : {"PROPOSAL", "INFORM"}, mtxn : Txn]
 
 TypeOK ==
     /\ ElectionTypeOK
-    /\ history \in [Server -> Seq(Txn)]
+    /\ log \in [Server -> Seq(Txn)]
+    /\ \A i \in Server : /\ durableLen[i] \in 0..Len(log[i])
+                         /\ snapshotLen[i] \in 0..durableLen[i]
+                         /\ lastCommitted[i] \in 0..Len(log[i])
     /\ currentEpoch \in [Server -> Nat]
     /\ acceptedEpoch \in [Server -> Nat]
-    /\ zabState \in [Server -> {ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST}]
-    /\ syncStage \in [Server -> {NONE, AWAIT_SYNC, AWAIT_NEWLEADER, AWAIT_UPTODATE}]
-    /\ \A i \in Server : lastCommitted[i] \in 0..Len(history[i])
+    /\ zabState \in [Server -> {ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST, DOWN}]
+    /\ syncStage \in [Server -> {NONE, AWAIT_SYNC, SYNCING, NEWLEADER_RECEIVED, AWAIT_UPTODATE}]
+    /\ syncMode \in [Server -> {NONE, DIFF, TRUNC, SNAP}]
     /\ learners \in [Server -> SUBSET Server]
+    /\ connectingFollowers \in [Server -> SUBSET Server]
     /\ leaderEpoch \in [Server -> Nat]
-    /\ \A i \in Server : DOMAIN ackEpochRecv[i] \subseteq Server
-    /\ syncedLearners \in [Server -> SUBSET Server]
+    /\ \A i \in Server : DOMAIN epochAcks[i] \subseteq Server
+    /\ forwarding \in [Server -> SUBSET Server]
     /\ newLeaderAcks \in [Server -> SUBSET Server]
-    /\ ackIndex \in [Server -> [Server -> Nat]]
+    /\ \A i \in Server : \A z \in DOMAIN proposalAcks[i] : proposalAcks[i][z] \subseteq Voter
     /\ msgs \in [Server -> [Server -> Seq(ZabMessage)]]
+    /\ conn \in [Server -> [Server -> {CLOSED, OPEN, BROKEN}]]
     /\ proposedTxns \subseteq Txn
-    /\ committedTxns \subseteq Txn
-    /\ establishedLeaders \subseteq Nat \X Server
-    /\ faults \in [restart : Nat, timeout : Nat, resend : Nat, drop : Nat]
+    /\ committedTxns \in Seq(Txn)
+    /\ deliveredTxns \in [Server -> Seq(Txn)]
+    /\ epochLeaders \subseteq Nat \X Server
+    /\ counters \in [request : Nat, crash : Nat, restart : Nat, timeout : Nat, resend : Nat,
+                    loss : Nat, break : Nat, snapshot : Nat]
 
 -----------------------------------------------------------------------------
-(* Safety. "Delivered" is the committed prefix of a server's log.          *)
+(* Safety, over the histories the bookkeeping keeps: what each server has  *)
+(* delivered (deliveredTxns, which never shrinks: a restart, a TRUNC or a  *)
+(* SNAP cannot take a delivery back) and what was committed.               *)
 
-Delivered(i) == SubSeq(history[i], 1, lastCommitted[i])
-DeliveredSet(i) == Range(Delivered(i))
+Delivered(i) == deliveredTxns[i]
+DeliveredSet(i) == Range(deliveredTxns[i])
 IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
-\* a comes before b in i's delivered sequence
-DeliveredBefore(i, a, b) ==
-    \E x, y \in 1..lastCommitted[i] : x < y /\ history[i][x] = a /\ history[i][y] = b
+\* a comes before b in sequence s
+Before(s, a, b) == \E x, y \in 1..Len(s) : x < y /\ s[x] = a /\ s[y] = b
 
-\* At most one leader is ever established in an epoch.
+\* At most one leader per epoch, counting every leader from the moment it
+\* starts synchronizing followers (a quorum acknowledged its epoch).
 AtMostOneLeaderPerEpoch ==
-    \A a, b \in establishedLeaders : a[1] = b[1] => a[2] = b[2]
+    \A a, b \in epochLeaders : a[1] = b[1] => a[2] = b[2]
 
-\* Any two servers delivered sequences of which one extends the other.
+\* Of any two servers' delivered histories, one extends the other.
 PrefixConsistency ==
     \A i, j \in Server : IsPrefix(Delivered(i), Delivered(j)) \/ IsPrefix(Delivered(j), Delivered(i))
 
@@ -745,35 +967,42 @@ Agreement ==
 \* If some server delivered a before b, every server that delivered b
 \* delivered a before b.
 TotalOrder ==
-    \A i, j \in Server : \A x, y \in 1..lastCommitted[i] :
-        x < y /\ history[i][y] \in DeliveredSet(j) =>
-            DeliveredBefore(j, history[i][x], history[i][y])
+    \A i, j \in Server : \A x, y \in 1..Len(Delivered(i)) :
+        x < y /\ Delivered(i)[y] \in DeliveredSet(j) =>
+            Before(Delivered(j), Delivered(i)[x], Delivered(i)[y])
 
 \* If a leader proposed a before b, whoever delivered b delivered a before b.
 LocalPrimaryOrder ==
     \A i \in Server : \A a, b \in proposedTxns :
         a.zxid[1] = b.zxid[1] /\ a.zxid[2] < b.zxid[2] /\ b \in DeliveredSet(i) =>
-            DeliveredBefore(i, a, b)
+            Before(Delivered(i), a, b)
 
 \* Transactions of an earlier epoch are delivered before those of a later one.
 GlobalPrimaryOrder ==
-    \A i \in Server : \A x, y \in 1..lastCommitted[i] :
-        history[i][x].zxid[1] < history[i][y].zxid[1] => x < y
+    \A i \in Server : \A x, y \in 1..Len(Delivered(i)) :
+        Delivered(i)[x].zxid[1] < Delivered(i)[y].zxid[1] => x < y
 
 \* An established leader has delivered every transaction of an earlier epoch
-\* that anybody delivered, before anything it proposes itself.
+\* that anybody delivered, and holds it before anything of its own epoch.
 PrimaryIntegrity ==
     \A l \in Server : state[l] = LEADING /\ zabState[l] = BROADCAST =>
         \A i \in Server : \A a \in DeliveredSet(i) :
             a.zxid[1] < leaderEpoch[l] =>
                 /\ a \in DeliveredSet(l)
-                /\ \A b \in Range(history[l]) : b.zxid[1] = leaderEpoch[l] =>
-                        \E x, y \in 1..Len(history[l]) :
-                            x < y /\ history[l][x] = a /\ history[l][y] = b
+                /\ \A b \in Range(log[l]) : b.zxid[1] = leaderEpoch[l] => Before(log[l], a, b)
 
-\* A transaction once committed by a quorum is in the log of every leader
-\* established in a later epoch, and of every learner synced to one.
+\* A committed transaction is in the log of every leader established in a
+\* later epoch, and of every learner synchronized with one.
 CommittedNeverLost ==
-    \A t \in committedTxns : \A i \in Server :
-        zabState[i] = BROADCAST /\ currentEpoch[i] > t.zxid[1] => t \in Range(history[i])
+    \A t \in Range(committedTxns) : \A i \in Server :
+        zabState[i] = BROADCAST /\ currentEpoch[i] > t.zxid[1] => t \in Range(log[i])
+
+\* Every committed transaction is durable on a quorum of voters.
+CommittedDurableOnQuorum ==
+    \A t \in Range(committedTxns) :
+        IsQuorum({q \in Voter : t \in Range(DurableLog(q))})
+
+\* Nothing is delivered that was not committed.
+DeliveredWereCommitted ==
+    \A i \in Server : DeliveredSet(i) \subseteq Range(committedTxns)
 =============================================================================
