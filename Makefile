@@ -10,7 +10,7 @@ MODELS     ?= ci
 # which the `verikeeper` bin runs with.
 SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
-.PHONY: run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
+.PHONY: trace-check run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
         model-check model-check-full integration bench bench-ensemble clean
 
 run: build
@@ -20,7 +20,7 @@ run: build
 ensemble: build
 	$(NODE) dist/src/cli/ensemble.js ensemble
 
-check: build unit model-check integration
+check: build unit model-check trace-check integration
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -57,6 +57,13 @@ model-check: build tlc
 
 model-check-full: build tlc
 	$(NODE) dist/src/tlc/main.js --class full
+
+# the Zab core's traces checked against spec/TraceZab.tla: the scenario
+# fixtures in traces/, fresh simulated runs with faults, a run of each
+# injected bug and hand-corrupted traces (the last two must be rejected)
+TRACE_SEEDS ?= 1..100
+trace-check: build tlc
+	$(NODE) dist/src/trace/check-main.js --fixtures traces --seeds $(TRACE_SEEDS) --mutants --corrupt --report traces/results/report.json
 
 integration: build debian curator
 	npx vitest run -c vitest.integration.config.ts

@@ -219,25 +219,51 @@ OutOfElectionSupport(i, e) ==
     {k \in DOMAIN outOfElection[i] \cap Voter :
         outOfElection[i][k].leader = e.leader /\ outOfElection[i][k].epoch = e.epoch}
 
-\* ZooKeeper's checkLeader: the leader itself says it is LEADING, or i is
-\* the leader and the round is i's own.
-LeaderConfirmed(i, e) ==
+\* ZooKeeper's checkLeader over the votes `votes`: the leader itself says it
+\* is LEADING, or i is the leader and the round is i's own.
+LeaderConfirmedIn(votes, i, e) ==
     IF e.leader = i
     THEN logicalClock[i] = e.round
-    ELSE e.leader \in DOMAIN outOfElection[i] /\ outOfElection[i][e.leader].state = LEADING
+    ELSE e.leader \in DOMAIN votes /\ votes[e.leader].state = LEADING
+LeaderConfirmed(i, e) == LeaderConfirmedIn(outOfElection[i], i, e)
+
+\* ZooKeeper's vote equality: a LOOKING vote matches only the same vote of
+\* the same round; two settled ones match when they name the same leader
+\* and epoch.
+ZkSameVote(a, b) ==
+    IF a.state = LOOKING \/ b.state = LOOKING
+    THEN a.leader = b.leader /\ a.zxid = b.zxid /\ a.epoch = b.epoch /\ a.round = b.round
+    ELSE a.leader = b.leader /\ a.epoch = b.epoch
+
+\* Voters whose vote of i's round matches the settled vote e, as ZooKeeper
+\* counts them when a settled server's notification of its own round comes.
+RoundSettledSupport(i, e) ==
+    {k \in DOMAIN receiveVotes[i] \cap Voter : ZkSameVote(receiveVotes[i][k], e)}
 
 RoleFor(i, leader) ==
     IF leader = i THEN LEADING ELSE IF i \in Voter THEN FOLLOWING ELSE OBSERVING
 
-\* i's finalize wait runs out and i settles on a leader, from the votes it
-\* has received: a quorum of its round's votes equals its own, or a quorum
-\* of settled voters names a leader that says it is LEADING. A better vote
-\* received before this step changes i's vote, so the support it needs.
+\* i settles on a leader, from the votes it has received: its finalize
+\* wait runs out while a quorum of its round's votes equals its own; or a
+\* settled voter of its round named a leader that a quorum of its round's
+\* votes matches and that says it is LEADING; or a quorum of settled voters
+\* names a leader that says it is LEADING. A better vote received before
+\* this step changes i's vote, so the support it needs.
 DecideStep(i) ==
     /\ state[i] = LOOKING
     /\ \/ /\ IsQuorum(RoundSupport(i))
           /\ state' = [state EXCEPT ![i] = RoleFor(i, currentVote[i].leader)]
           /\ UNCHANGED <<logicalClock, currentVote>>
+       \/ \E k \in DOMAIN receiveVotes[i] :
+            LET e == receiveVotes[i][k] IN
+            /\ e.state \in {FOLLOWING, LEADING}
+            /\ e.round = logicalClock[i]
+            /\ IsQuorum(RoundSettledSupport(i, e))
+            /\ LeaderConfirmedIn(receiveVotes[i], i, e)
+            /\ state' = [state EXCEPT ![i] = RoleFor(i, e.leader)]
+            /\ currentVote' = [currentVote EXCEPT ![i] =
+                                  [leader |-> e.leader, zxid |-> e.zxid, epoch |-> e.epoch]]
+            /\ UNCHANGED logicalClock
        \/ \E k \in DOMAIN outOfElection[i] :
             LET e == outOfElection[i][k] IN
             /\ IsQuorum(OutOfElectionSupport(i, e))

@@ -284,20 +284,26 @@ AcksFor(i, from, to) ==
     IN [x \in 1..Len(ours) |-> AckMsg(ours[x].zxid)]
 
 \* What leader i sends a learner whose last zxid is z, after the ACKEPOCH:
-\* the marker, the stream, NEWLEADER.
+\* the marker (SNAP carries L's committed state, as ZooKeeper serializes
+\* its database), a COMMIT of the last transaction the learner then holds
+\* that L knows committed (so that it delivers what it held already), the
+\* stream, NEWLEADER.
 SyncMessages(i, z) ==
     LET p      == SyncPlan(i, z)
         h      == log[i]
+        from   == IF p.mode = SNAP THEN lastCommitted[i] ELSE p.from
         marker == CASE p.mode = DIFF  -> DiffMsg(LastZxid(h))
                     [] p.mode = TRUNC -> TruncMsg(p.to)
-                    [] p.mode = SNAP  -> SnapMsg(SubSeq(h, 1, p.from))
-        n      == Len(h) - p.from
-        \* PROPOSAL of h[p.from + x], and its COMMIT when i knows it committed
-        pair(x) == IF p.from + x <= lastCommitted[i]
-                   THEN <<ProposalMsg(h[p.from + x]), CommitMsg(h[p.from + x].zxid)>>
-                   ELSE <<ProposalMsg(h[p.from + x])>>
+                    [] p.mode = SNAP  -> SnapMsg(SubSeq(h, 1, from))
+        held   == Min(from, lastCommitted[i])
+        commit == IF held > 0 THEN <<CommitMsg(h[held].zxid)>> ELSE <<>>
+        n      == Len(h) - from
+        \* PROPOSAL of h[from + x], and its COMMIT when i knows it committed
+        pair(x) == IF from + x <= lastCommitted[i]
+                   THEN <<ProposalMsg(h[from + x]), CommitMsg(h[from + x].zxid)>>
+                   ELSE <<ProposalMsg(h[from + x])>>
         stream[x \in 0..n] == IF x = 0 THEN <<>> ELSE stream[x - 1] \o pair(x)
-    IN <<marker>> \o stream[n] \o <<NewLeaderMsg(leaderEpoch[i])>>
+    IN <<marker>> \o commit \o stream[n] \o <<NewLeaderMsg(leaderEpoch[i])>>
 
 \* The connection between i and j is open at both ends.
 IsOpen(i, j) == conn[i][j] = OPEN /\ conn[j][i] = OPEN
@@ -404,15 +410,27 @@ LearnerConnect(i, j) ==
 \* i finds its connection with j broken (j closed its end, or the network
 \* broke it) and closes its end; a leader forgets j as a learner (what j
 \* acknowledged still counts). A learner whose connection to its leader
-\* breaks gives up instead (LearnerTimeout).
+\* breaks before the leader's LEADERINFO closes its end and may connect
+\* again (its leader may not lead yet); after it, it gives up instead
+\* (LearnerTimeout).
 ConnectionClosed(i, j) ==
     /\ conn[i][j] = BROKEN
-    /\ ~(IsLearner(i) /\ j = LeaderOf(i))
+    /\ ~(IsLearner(i) /\ j = LeaderOf(i) /\ zabState[i] # DISCOVERY)
     /\ conn' = [conn EXCEPT ![i][j] = CLOSED]
     /\ learners' = [learners EXCEPT ![i] = @ \ {j}]
     /\ forwarding' = [forwarding EXCEPT ![i] = @ \ {j}]
     /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, connectingFollowers, leaderEpoch,
                    epochAcks, newLeaderAcks, proposalAcks, msgs, ghostVars>>
+
+\* i, which does not lead, closes the connection j opened to it (ZooKeeper
+\* accepts learners only while it leads): j finds it broken.
+RefuseConnection(i, j) ==
+    /\ zabState[i] # DOWN
+    /\ state[i] # LEADING
+    /\ conn[i][j] = OPEN
+    /\ conn' = [conn EXCEPT ![i][j] = CLOSED, ![j][i] = IF @ = OPEN THEN BROKEN ELSE @]
+    /\ msgs' = [msgs EXCEPT ![i][j] = <<>>, ![j][i] = <<>>]
+    /\ UNCHANGED <<electionVars, logVars, epochVars, roleVars, leaderVars, ghostVars>>
 
 -----------------------------------------------------------------------------
 (* Leader steps                                                            *)
@@ -871,6 +889,7 @@ Next ==
     \/ \E i \in Server : FLENotificationTimeout(i)
     \/ \E i, j \in Server : LearnerConnect(i, j)
     \/ \E i, j \in Server : ConnectionClosed(i, j)
+    \/ \E i, j \in Server : RefuseConnection(i, j)
     \/ \E i, j \in Server : LeaderProcessFOLLOWERINFO(i, j)
     \/ \E i, j \in Server : LeaderProcessACKEPOCH(i, j)
     \/ \E i, j \in Server : LeaderProcessACKNEWLEADER(i, j)

@@ -1,0 +1,109 @@
+------------------------------ MODULE TraceZab ------------------------------
+(***************************************************************************)
+(* Is a recorded run of the implementation a behaviour of Zab.tla?         *)
+(*                                                                         *)
+(* TraceLog is the run's steps, in order: each names the Zab.tla action it *)
+(* was, the server that took it (srv), the other server of the step        *)
+(* (peer), the request's value (LeaderProcessRequest), the notification    *)
+(* received (FLEReceiveNotification), and the spec's variables of srv      *)
+(* after the step (post). A cursor l walks the log: each step of this      *)
+(* spec is the action the event names, with its arguments, and must leave  *)
+(* srv's variables as logged. What the implementation cannot log is filled *)
+(* in: an election notification lost on the way (the network drops it)     *)
+(* before the one the next event receives on the same channel. The trace   *)
+(* is accepted when a behaviour consumes all of it: TLC finds a state that *)
+(* violates TraceNotFinished.                                              *)
+(***************************************************************************)
+EXTENDS Zab, TLC
+
+CONSTANT TraceLog
+
+VARIABLE l   \* the next event to match
+
+traceVars == <<vars, l>>
+
+\* The values the run's leaders proposed (bind Value to it).
+TraceValues ==
+    {TraceLog[k].value : k \in {x \in 1..Len(TraceLog) : TraceLog[x].action = "LeaderProcessRequest"}}
+
+ZxidAt(h, n) == IF n = 0 THEN ZeroZxid ELSE h[n].zxid
+
+\* srv's variables after the step are those event e logged.
+PostMatches(e) ==
+    LET i == e.srv
+        p == e.post
+    IN /\ state'[i] = p.state
+       /\ zabState'[i] = p.zabState
+       /\ logicalClock'[i] = p.clock
+       /\ currentVote'[i] = [leader |-> p.vote.leader, zxid |-> p.vote.zxid, epoch |-> p.vote.epoch]
+       /\ LastZxid(log'[i]) = p.last
+       /\ ZxidAt(log'[i], durableLen'[i]) = p.durable
+       /\ ZxidAt(log'[i], lastCommitted'[i]) = p.committed
+       /\ acceptedEpoch'[i] = p.accepted
+       /\ currentEpoch'[i] = p.current
+
+\* The notification event e received, as the spec writes it.
+LoggedNotification(e) ==
+    Notification([leader |-> e.msg.leader, zxid |-> e.msg.zxid, epoch |-> e.msg.epoch],
+                 e.msg.round, e.msg.state)
+
+\* The action event e names, with its arguments.
+Action(e) ==
+    LET i == e.srv IN
+    CASE e.action = "FLEReceiveNotification" ->
+              /\ electionMsgs[e.peer][i] # <<>>
+              /\ Head(electionMsgs[e.peer][i]) = LoggedNotification(e)
+              /\ FLEReceiveNotification(i, e.peer)
+      [] e.action = "FLEDecide"                 -> FLEDecide(i)
+      [] e.action = "FLENotificationTimeout"    -> FLENotificationTimeout(i)
+      [] e.action = "LearnerConnect"            -> LearnerConnect(i, e.peer)
+      [] e.action = "RefuseConnection"          -> RefuseConnection(i, e.peer)
+      [] e.action = "ConnectionClosed"          -> ConnectionClosed(i, e.peer)
+      [] e.action = "LeaderProcessFOLLOWERINFO" -> LeaderProcessFOLLOWERINFO(i, e.peer)
+      [] e.action = "LeaderProcessACKEPOCH"     -> LeaderProcessACKEPOCH(i, e.peer)
+      [] e.action = "LeaderProcessACKNEWLEADER" -> LeaderProcessACKNEWLEADER(i, e.peer)
+      [] e.action = "LeaderProcessRequest"      -> LeaderProcessRequest(i, e.value)
+      [] e.action = "LeaderProcessACK"          -> LeaderProcessACK(i, e.peer)
+      [] e.action = "LeaderCommit"              -> LeaderCommit(i)
+      [] e.action = "LearnerProcessLEADERINFO"  -> LearnerProcessLEADERINFO(i, e.peer)
+      [] e.action = "LearnerProcessDIFF"        -> LearnerProcessDIFF(i, e.peer)
+      [] e.action = "LearnerProcessTRUNC"       -> LearnerProcessTRUNC(i, e.peer)
+      [] e.action = "LearnerProcessSNAP"        -> LearnerProcessSNAP(i, e.peer)
+      [] e.action = "LearnerProcessPROPOSAL"    -> LearnerProcessPROPOSAL(i, e.peer)
+      [] e.action = "LearnerProcessCOMMIT"      -> LearnerProcessCOMMIT(i, e.peer)
+      [] e.action = "LearnerProcessNEWLEADER"   -> LearnerProcessNEWLEADER(i, e.peer)
+      [] e.action = "LearnerAckNEWLEADER"       -> LearnerAckNEWLEADER(i, e.peer)
+      [] e.action = "LearnerProcessUPTODATE"    -> LearnerProcessUPTODATE(i, e.peer)
+      [] e.action = "ObserverProcessINFORM"     -> ObserverProcessINFORM(i, e.peer)
+      [] e.action = "FlushLog"                  -> FlushLog(i)
+      [] e.action = "TakeSnapshot"              -> TakeSnapshot(i)
+      [] e.action = "LearnerTimeout"            -> LearnerTimeout(i)
+      [] e.action = "LeaderTimeout"             -> LeaderTimeout(i)
+      [] e.action = "Crash"                     -> Crash(i)
+      [] e.action = "Restart"                   -> Restart(i)
+      [] OTHER                                  -> FALSE
+
+\* A notification the network lost, ahead of the one event e receives on
+\* the same channel.
+LostNotification(e) ==
+    /\ e.action = "FLEReceiveNotification"
+    /\ electionMsgs[e.peer][e.srv] # <<>>
+    /\ Head(electionMsgs[e.peer][e.srv]) # LoggedNotification(e)
+    /\ FLEDropNotification(e.peer, e.srv)
+    /\ UNCHANGED l
+
+TraceLen == Len(TraceLog)
+
+TraceInit == Init /\ l = 1
+
+TraceNext ==
+    /\ l <= TraceLen
+    /\ LET e == TraceLog[l] IN
+       \/ LostNotification(e)
+       \/ /\ Action(e)
+          /\ PostMatches(e)
+          /\ l' = l + 1
+
+\* Violated (reported by TLC) once some behaviour has matched every event.
+TraceNotFinished == l <= TraceLen
+=============================================================================
