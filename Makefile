@@ -34,8 +34,9 @@ build: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-# the trace checker's own tests run TLC
-unit: build tlc
+# the trace checker's own tests run TLC; the trace viewer's test renders a
+# page in headless Chromium (a Debian package)
+unit: build tlc debian
 	npx vitest run
 
 tlc:
