@@ -10,7 +10,7 @@ MODELS     ?= ci
 # which the `verikeeper` bin runs with.
 SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
-.PHONY: trace-check run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
+.PHONY: trace-check trace-view run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
         model-check model-check-full integration bench bench-ensemble clean
 
 run: build
@@ -34,8 +34,9 @@ build: deps
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-# the trace checker's own tests run TLC
-unit: build tlc
+# the trace checker's own tests run TLC; the trace viewer's test renders a
+# page in headless Chromium (a Debian package)
+unit: build tlc debian
 	npx vitest run
 
 tlc:
@@ -64,6 +65,12 @@ model-check-full: build tlc
 TRACE_SEEDS ?= 1..100
 trace-check: build tlc
 	$(NODE) dist/src/trace/check-main.js --fixtures traces --seeds $(TRACE_SEEDS) --mutants --corrupt --report traces/results/report.json
+
+# a trace drawn as a message-sequence chart, in traces/out/NAME.html:
+# make trace-view TRACE=traces/normal-broadcast.ndjson [CHECK=1] (CHECK=1 marks TLC's verdict)
+trace-view: build
+	@test -n "$(TRACE)" || { echo 'make trace-view TRACE=FILE.ndjson [CHECK=1]' >&2; exit 2; }
+	$(NODE) dist/src/trace/view-main.js $(TRACE) $(if $(CHECK),--check,)
 
 integration: build debian curator
 	npx vitest run -c vitest.integration.config.ts
