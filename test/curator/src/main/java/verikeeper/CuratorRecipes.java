@@ -125,12 +125,30 @@ public final class CuratorRecipes {
      * on turning without ever being held twice and that one latch leads.
      */
     static void failover() throws Exception {
+        // every mutex round and every change of latch leadership notifies this monitor
+        Object changed = new Object();
+        Runnable signal = () -> {
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        };
         List<CuratorFramework> clients = new ArrayList<>();
         List<LeaderLatch> latches = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             CuratorFramework c = client();
             clients.add(c);
             LeaderLatch l = new LeaderLatch(c, "/failover/leader", "p" + i);
+            l.addListener(new org.apache.curator.framework.recipes.leader.LeaderLatchListener() {
+                @Override
+                public void isLeader() {
+                    signal.run();
+                }
+
+                @Override
+                public void notLeader() {
+                    signal.run();
+                }
+            });
             latches.add(l);
             l.start();
         }
@@ -140,7 +158,9 @@ public final class CuratorRecipes {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(3);
         List<Future<?>> done = new ArrayList<>();
-        for (CuratorFramework c : clients) {
+        for (int i = 0; i < clients.size(); i++) {
+            CuratorFramework c = clients.get(i);
+            byte[] me = ("p" + i).getBytes(StandardCharsets.UTF_8);
             done.add(pool.submit(() -> {
                 InterProcessMutex lock = new InterProcessMutex(c, "/failover/mutex");
                 while (!stop.get()) {
@@ -148,15 +168,21 @@ public final class CuratorRecipes {
                     try {
                         held = lock.acquire(2, TimeUnit.SECONDS);
                     } catch (Exception e) {
-                        // the connection was lost while waiting: try again
-                        Thread.sleep(50);
+                        // the connection was lost while waiting: wait for it to come back, then try again
+                        c.blockUntilConnected(30, TimeUnit.SECONDS);
                         continue;
                     }
                     if (!held) continue;
                     try {
                         if (inside.incrementAndGet() != 1) overlaps.incrementAndGet();
-                        Thread.sleep(2);
+                        // a round trip while holding the lock: nobody else writes the holder meanwhile
+                        c.create().orSetData().creatingParentsIfNeeded().forPath("/failover/holder", me);
+                        if (!java.util.Arrays.equals(c.getData().forPath("/failover/holder"), me)) overlaps.incrementAndGet();
+                        inside.decrementAndGet();
                         rounds.incrementAndGet();
+                        signal.run();
+                    } catch (Exception e) {
+                        // the connection went while holding the lock: this round does not count
                         inside.decrementAndGet();
                     } finally {
                         try {
@@ -169,18 +195,15 @@ public final class CuratorRecipes {
                 return null;
             }));
         }
-        waitFor(() -> latches.stream().filter(LeaderLatch::hasLeadership).count() == 1, "no latch leader before the failover");
-        waitFor(() -> rounds.get() >= 20, "the mutex does not turn before the failover");
+        java.util.function.BooleanSupplier oneLeader = () -> latches.stream().filter(LeaderLatch::hasLeadership).count() == 1;
+        awaitChange(changed, oneLeader, 10000, "no latch leader before the failover");
+        awaitChange(changed, () -> rounds.get() >= 20, 10000, "the mutex does not turn before the failover");
         System.out.println("ready");
         System.out.flush();
         new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         int at = rounds.get();
-        long until = System.currentTimeMillis() + 45000;
-        while (rounds.get() < at + 30 && System.currentTimeMillis() < until) Thread.sleep(20);
-        check(rounds.get() >= at + 30, "the mutex stopped turning after the failover: " + (rounds.get() - at) + " rounds");
-        until = System.currentTimeMillis() + 30000;
-        while (latches.stream().filter(LeaderLatch::hasLeadership).count() != 1 && System.currentTimeMillis() < until) Thread.sleep(20);
-        check(latches.stream().filter(LeaderLatch::hasLeadership).count() == 1, "not exactly one latch leader after the failover");
+        awaitChange(changed, () -> rounds.get() >= at + 30, 45000, "the mutex stopped turning after the failover");
+        awaitChange(changed, oneLeader, 30000, "not exactly one latch leader after the failover");
         stop.set(true);
         for (Future<?> f : done) f.get(30, TimeUnit.SECONDS);
         pool.shutdown();
@@ -188,6 +211,15 @@ public final class CuratorRecipes {
         for (LeaderLatch l : latches) l.close();
         for (CuratorFramework c : clients) c.close();
         System.out.println("ok failover (" + rounds.get() + " mutex rounds)");
+    }
+
+    /** Waits until `ok` holds, woken by each notification of `monitor`; fails after `ms` without it. */
+    private static void awaitChange(Object monitor, java.util.function.BooleanSupplier ok, long ms, String what) throws InterruptedException {
+        long until = System.currentTimeMillis() + ms;
+        synchronized (monitor) {
+            for (long left = ms; !ok.getAsBoolean() && left > 0; left = until - System.currentTimeMillis()) monitor.wait(left);
+        }
+        check(ok.getAsBoolean(), what);
     }
 
     /** Three LeaderLatches elect one leader; when it leaves, another takes over. */
