@@ -10,7 +10,7 @@ MODELS     ?= ci
 # which the `verikeeper` bin runs with.
 SERVER_NODE_FLAGS ?= --max-semi-space-size=8
 
-.PHONY: trace-check trace-view run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
+.PHONY: trace-check trace-merge trace-view run ensemble check deps build typecheck unit tools tlc zookeeper curator debian \
         model-check model-check-full integration bench bench-ensemble clean
 
 run: build
@@ -60,11 +60,19 @@ model-check-full: build tlc
 	$(NODE) dist/src/tlc/main.js --class full
 
 # the Zab core's traces checked against spec/TraceZab.tla: the scenario
-# fixtures in traces/, fresh simulated runs with faults, a run of each
-# injected bug and hand-corrupted traces (the last two must be rejected)
+# fixtures in traces/, fresh simulated runs with faults, real three-process
+# ensembles whose leader is killed (the members' traces merged), a run of
+# each injected bug and hand-corrupted traces (the last two must be rejected)
 TRACE_SEEDS ?= 1..100
+TRACE_REAL ?= 2
 trace-check: build tlc
-	$(NODE) dist/src/trace/check-main.js --fixtures traces --seeds $(TRACE_SEEDS) --mutants --corrupt --report traces/results/report.json
+	$(NODE) dist/src/trace/check-main.js --fixtures traces --seeds $(TRACE_SEEDS) --real $(TRACE_REAL) --mutants --corrupt --report traces/results/report.json
+
+# the member traces a real ensemble wrote (traceDir in zoo.cfg) merged into one:
+# make trace-merge DIR=folder [OUT=merged.ndjson]
+trace-merge: build
+	@test -n "$(DIR)" || { echo 'make trace-merge DIR=TRACEDIR [OUT=FILE.ndjson]' >&2; exit 2; }
+	$(NODE) dist/src/trace/merge-main.js $(DIR) $(if $(OUT),-o $(OUT),)
 
 # a trace drawn as a message-sequence chart, in traces/out/NAME.html:
 # make trace-view TRACE=traces/normal-broadcast.ndjson [CHECK=1] (CHECK=1 marks TLC's verdict)

@@ -10,6 +10,7 @@
 // frequent collections measured faster with a lower p99 in every mix of
 // bench/throughput.ts.
 
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { createLogger } from '../server/log.js';
 import { MemberServer } from '../server/member-server.js';
@@ -21,8 +22,10 @@ import { packageVersion } from '../server/version.js';
 
 
 const USAGE = `usage: verikeeper <command> [args]
-  start-foreground [zoo.cfg]   run a server in the foreground (no argument: the embedded
-                               default, standalone on 127.0.0.1:2181 with data under ./data)
+  start-foreground [--trace-dir DIR] [zoo.cfg]
+                               run a server in the foreground (no argument: the embedded
+                               default, standalone on 127.0.0.1:2181 with data under ./data);
+                               an ensemble member writes its trace to DIR (as traceDir in zoo.cfg)
   shell -server host:port [cmd args...]
                                the interactive shell (ls, get, set, create, delete, deleteall, stat, quit, ...)
   repair-log <dir>             move the damaged tail of the transaction log in <dir> (the dataDir,
@@ -31,13 +34,23 @@ const USAGE = `usage: verikeeper <command> [args]
 
 async function startForeground(args: string[]): Promise<number> {
   const log = createLogger('verikeeper');
+  let traceDir: string | null = null;
+  if (args[0] === '--trace-dir') {
+    if (args[1] === undefined) {
+      process.stderr.write(USAGE + '\n');
+      return 2;
+    }
+    traceDir = path.resolve(args[1]);
+    args = args.slice(2);
+  }
   if (args.length > 1) {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
   let server: ZkServer | MemberServer;
   try {
-    const { config } = loadConfig(args[0], { logger: log.child('config') });
+    const loaded = loadConfig(args[0], { logger: log.child('config') }).config;
+    const config = traceDir !== null ? { ...loaded, traceDir } : loaded;
     const where = `data in ${config.dataDir}` + (config.dataLogDir !== config.dataDir ? `, log in ${config.dataLogDir}` : '');
     if (config.mode === 'standalone') {
       server = await ZkServer.start(config, { logger: log, fourLetterWord: serverFourLetterWord });

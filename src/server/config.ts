@@ -36,7 +36,9 @@
 //   myid is required only in an ensemble, but a present myid is checked.
 //
 // Differences from ZooKeeper, on purpose:
-// - Relative paths (dataDir, dataLogDir, dynamicConfigFile) are resolved
+// - traceDir (ours): where an ensemble member writes its trace for trace
+//   checking; none by default.
+// - Relative paths (dataDir, dataLogDir, traceDir, dynamicConfigFile) are resolved
 //   against the directory of the config file, not the working directory, so
 //   a config means the same wherever the server is started from. The embedded
 //   default's `./data` is relative to the working directory.
@@ -116,6 +118,8 @@ export const ServerConfigC = t.readonly(
     syncLimit: t.number,
     dataDir: t.string,
     dataLogDir: t.string,
+    /** Ours: where an ensemble member writes its trace (src/server/member-trace.ts); null: none. */
+    traceDir: t.union([t.string, t.null]),
     /** The port to listen on for clients (0: any free port). */
     clientPort: t.number,
     /** The address to listen on; null: every interface. */
@@ -267,6 +271,7 @@ const NO_JVM = 'there is no JVM pause monitor';
 const PEER_KEYS: ReadonlyMap<string, KeySpec> = new Map(Object.entries({
   dataDir: acted(),
   dataLogDir: acted(),
+  traceDir: acted(),
   clientPort: acted(c(Port)),
   clientPortAddress: acted(c(Host)),
   tickTime: acted(c(JavaInt)),
@@ -688,6 +693,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
   const dataDir = requirePath(r, dataDirSetting, 'dataDir', base);
   if (dataDir === undefined) r.fail(null, 'dataDir', 'is not set (the directory for snapshots and the myid file)');
   const dataLogDir = requirePath(r, r.peer.get('dataLogDir'), 'dataLogDir', base) ?? dataDir;
+  const traceDir = requirePath(r, r.peer.get('traceDir'), 'traceDir', base) ?? null;
 
   // Time
   const tick = intSetting(r, r.peer, 'tickTime', JavaInt, DEFAULT_TICK_TIME);
@@ -834,6 +840,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
     syncLimit,
     dataDir,
     dataLogDir,
+    traceDir,
     clientPort,
     clientPortAddress,
     secureClientPort,

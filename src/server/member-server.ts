@@ -10,6 +10,10 @@
 // comes back to the core as `durable` once the disk says so. While an epoch
 // file is being written, every effect after it waits: the packet that
 // depends on the epoch goes out only once it is durable.
+//
+// With traceDir set, the member writes its trace there (./member-trace.ts):
+// each turn's steps go to the file before any of the turn's effects is
+// carried out, and the transport adds a line for every message.
 
 import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';
@@ -33,6 +37,7 @@ import type { DirLock } from './storage/dirlock.js';
 import type { EpochFiles } from './storage/epochs.js';
 import { repairMarkPath } from './storage/repair.js';
 import { loadSessionKey, storeSessionKey } from './storage/sessionkey.js';
+import { MemberTraceFile } from './member-trace.js';
 import type { TxnLog } from './storage/txnlog.js';
 
 export type MemberServerOptions = ShellOptions<MemberServer>;
@@ -59,6 +64,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
     private readonly epochs: EpochFiles,
     locks: DirLock[],
     options: MemberServerOptions,
+    private readonly traceFile: MemberTraceFile | null,
   ) {
     super(config, txnLog, locks, options, options.fourLetterWord ? (chunk, conn) => options.fourLetterWord!(chunk, this, conn) : null);
     this.electionStarted = this.startedAt;
@@ -71,6 +77,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
       handler: this,
       connectTimeoutMs: Math.max(1000, config.tickTime * config.initLimit),
       maxPacketBytes: 2 * config.juteMaxBuffer + 1024,
+      ...(traceFile ? { wire: (dir: 'send' | 'recv', id: string) => traceFile.wire(dir, id) } : {}),
     });
   }
 
@@ -80,6 +87,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
     if (config.mode !== 'quorum' || config.myid === null) throw new Error('an ensemble member needs server.N lines and a myid');
     const { locks, txnLog } = await openStorage(config, log, options.preAllocSize);
     let server: MemberServer;
+    let traceFile: MemberTraceFile | null = null;
     try {
       const sessionKey = await loadSessionKey(config.dataDir, log);
       const recovered = await recoverMember(config.dataDir, txnLog, log);
@@ -93,6 +101,10 @@ export class MemberServer extends ServerShell implements PeerHandler {
       const now = (options.clock ?? Date.now)();
       const voters = config.servers.filter((s) => s.type !== 'observer').map((s) => s.id);
       const observers = config.servers.filter((s) => s.type === 'observer').map((s) => s.id);
+      if (config.traceDir !== null) {
+        traceFile = MemberTraceFile.open(config.traceDir, config.myid, config.servers.map((s) => s.id), voters);
+        log.info(`writing this member's trace to ${config.traceDir}`);
+      }
       const memberConfig: MemberConfig = {
         myid: config.myid,
         quorum: new QuorumVerifier(voters, observers),
@@ -103,12 +115,14 @@ export class MemberServer extends ServerShell implements PeerHandler {
         minNotificationInterval: Math.min(200, config.tickTime),
         maxNotificationInterval: 60000,
         commitLogCount: config.commitLogCount,
+        ...(traceFile ? { trace: true } : {}),
         ...(repaired ? { repaired } : {}),
         ...coreSettings(config, sessionKey),
       };
       const member = new Member(memberConfig, recovered, sessionIdBase(config.myid, now), now);
-      server = new MemberServer(config, member, txnLog, recovered.epochs, locks, options);
+      server = new MemberServer(config, member, txnLog, recovered.epochs, locks, options, traceFile);
     } catch (e) {
+      traceFile?.close();
       await txnLog.close();
       for (const l of locks) await l.release();
       throw e;
@@ -120,7 +134,8 @@ export class MemberServer extends ServerShell implements PeerHandler {
       await server.stop();
       throw e;
     }
-    server.step((m) => m.start(server.clock()));
+    // a member trace that an earlier process wrote to: this start is the spec's Restart
+    server.step((m) => m.start(server.clock(), traceFile?.restarted ?? false));
     server.ticker = setInterval(() => server.tick(), TICK_MS);
     server.startPurge();
     return server;
@@ -186,6 +201,10 @@ export class MemberServer extends ServerShell implements PeerHandler {
     this.step((m) => m.receiveVote(from, n, this.clock()));
   }
 
+  onElectionConnected(peer: ServerId): void {
+    this.step((m) => m.electionConnected(peer, this.clock()));
+  }
+
   onQuorumConnected(conn: number, peer: ServerId): void {
     this.step((m) => m.quorumConnected(conn, peer, this.clock()));
   }
@@ -212,10 +231,17 @@ export class MemberServer extends ServerShell implements PeerHandler {
 
   protected perform(): void {
     if (this.failed) return;
-    for (const e of this.member.ready()) {
+    const effects = this.member.ready();
+    const trace = this.traceFile;
+    if (trace) {
+      for (const e of effects) if (e.kind === 'step') trace.step(e.event);
+      trace.flush();
+    }
+    for (const e of effects) {
       if (this.held !== null) this.held.push(e);
       else this.carryOut(e);
     }
+    trace?.flush();
   }
 
   protected durable(zxid: number): void {
@@ -226,6 +252,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
   protected async stopDriver(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     await this.transport.close();
+    this.traceFile?.close();
   }
 
   private carryOut(e: MemberEffect): void {

@@ -9,8 +9,12 @@
 // the connection opened by the one with the larger id is kept (the smaller
 // one's attempt is closed and answered with a connection the other way).
 // A notification for a member not connected waits (the latest only) until a
-// connection is up; each new connection first carries the last notification
-// sent to that member, which a broken connection may have lost.
+// connection is up. Unlike ZooKeeper, a new connection does not carry again
+// the last notification sent over an earlier one: the member may have
+// received it, and the election (spec/FastLeaderElection.tla) has each
+// notification arrive at most once. What a broken connection lost, the
+// member sends again: on its notification timeout, and, when it is looking,
+// as soon as an election connection comes up (Member.electionConnected).
 
 import net from 'node:net';
 import type { Notification, QuorumPacket, ServerId } from '../core/zab/messages.js';
@@ -32,6 +36,8 @@ import {
 /** Who hears what the transport receives (the member's driver). */
 export interface PeerHandler {
   onVote(from: ServerId, n: Notification): void;
+  /** an election connection to `peer` came up (after what waited for it was sent) */
+  onElectionConnected?(peer: ServerId): void;
   onQuorumConnected(conn: number, peer: ServerId): void;
   onQuorumFailed(peer: ServerId): void;
   onQuorumClosed(conn: number): void;
@@ -48,6 +54,19 @@ export interface PeerTransportOptions {
   connectTimeoutMs: number;
   /** the largest quorum packet accepted */
   maxPacketBytes: number;
+  /**
+   * Hears of every message to or from another member (a member trace): its
+   * id is the same at both ends (see src/trace/events.ts). Called for a
+   * message sent when it is queued for its connection, for one received
+   * before the handler hears of it.
+   */
+  wire?: (dir: 'send' | 'recv', id: string) => void;
+}
+
+/** How many messages went each way on a connection, for the ids of the next ones. */
+interface WireCount {
+  sent: number;
+  received: number;
 }
 
 interface ElectionLink {
@@ -74,7 +93,6 @@ export class PeerTransport {
   private readonly election = new Map<ServerId, ElectionLink>();
   private readonly connecting = new Set<ServerId>();
   private readonly waiting = new Map<ServerId, Notification>();
-  private readonly lastSent = new Map<ServerId, Notification>();
   private readonly quorum = new Map<number, QuorumLink>();
   private nextConn = 1;
   private closed = false;
@@ -83,11 +101,27 @@ export class PeerTransport {
   /** bytes of the proposals sent, as srvr and mntr report them on a leader (-1 before any) */
   readonly proposalSizes = { last: -1, min: -1, max: -1 };
   private readonly me: QuorumServer;
+  private readonly counts = new WeakMap<net.Socket, WireCount>();
 
   constructor(private readonly o: PeerTransportOptions) {
     const me = o.servers.find((s) => s.id === o.myid);
     if (!me) throw new Error(`server ${o.myid} is not in the configuration`);
     this.me = me;
+  }
+
+  /** Tells the wire listener of a message on `socket` (`kind`: e election, q quorum). */
+  private tap(socket: net.Socket, kind: 'e' | 'q', dir: 'send' | 'recv'): void {
+    const wire = this.o.wire;
+    if (!wire) return;
+    let c = this.counts.get(socket);
+    if (!c) {
+      c = { sent: 0, received: 0 };
+      this.counts.set(socket, c);
+    }
+    const local = `${socket.localAddress}:${socket.localPort}`;
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (dir === 'send') wire('send', `${kind}:${local}>${remote}#${++c.sent}`);
+    else wire('recv', `${kind}:${remote}>${local}#${++c.received}`);
   }
 
   private server(id: ServerId): QuorumServer {
@@ -112,9 +146,9 @@ export class PeerTransport {
       });
       return;
     }
-    this.lastSent.set(to, n);
     const link = this.election.get(to);
     if (link && !link.socket.destroyed) {
+      this.tap(link.socket, 'e', 'send');
       link.socket.write(encodeNotification(n));
       return;
     }
@@ -174,6 +208,7 @@ export class PeerTransport {
           }
           this.adoptElection({ socket, peer: m.serverId });
         } else if (!this.closed) {
+          this.tap(socket, 'e', 'recv');
           this.o.handler.onVote(m.from, m.n);
         }
       }
@@ -188,10 +223,14 @@ export class PeerTransport {
     link.socket.once('close', () => {
       if (this.election.get(link.peer) === link) this.election.delete(link.peer);
     });
-    // what may have been lost with an earlier connection, then what waited
-    const last = this.waiting.get(link.peer) ?? this.lastSent.get(link.peer);
+    // what waited for a connection
+    const last = this.waiting.get(link.peer);
     this.waiting.delete(link.peer);
-    if (last) link.socket.write(encodeNotification(last));
+    if (last) {
+      this.tap(link.socket, 'e', 'send');
+      link.socket.write(encodeNotification(last));
+    }
+    this.o.handler.onElectionConnected?.(link.peer);
   }
 
   // ------------------------------------------------------------ quorum
@@ -258,6 +297,7 @@ export class PeerTransport {
           link.peer = from;
           this.o.handler.onQuorumConnected(link.id, from);
         }
+        this.tap(link.socket, 'q', 'recv');
         this.o.handler.onPacket(link.id, packet);
       }
     });
@@ -266,6 +306,7 @@ export class PeerTransport {
   send(conn: number, packet: QuorumPacket): void {
     const link = this.quorum.get(conn);
     if (!link || link.dropped) return;
+    this.tap(link.socket, 'q', 'send');
     if (packet.type === 'SNAP') {
       // the database is captured now, whatever is applied while it streams
       link.queue.push(new SnapshotStream(packet));

@@ -1,12 +1,14 @@
 // make trace-check: Zab traces checked against spec/TraceZab.tla by TLC.
 //
-//   node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--mutants] [--corrupt]
-//                                     [--parallel N] [--report FILE] [--save DIR]
+//   node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--real N] [--mutants]
+//                                     [--corrupt] [--parallel N] [--report FILE] [--save DIR]
 //
 // - every trace in the fixtures folder (scenario traces kept as regression
 //   fixtures) must be accepted, every one in its `rejected/` folder rejected;
 // - a fresh simulated run per seed, with the simulator's faults (every
 //   fifth with an observer), must be accepted;
+// - --real N: N runs of a real three-process ensemble whose leader is
+//   killed (./real-run.ts), the members' traces merged, must be accepted;
 // - --mutants: for each injected protocol bug, the trace of a run where the
 //   bug shows must be rejected;
 // - --corrupt: an accepted trace with an event dropped, and with a zxid
@@ -22,16 +24,18 @@ import type { ZabBugs } from '../core/zab/member.js';
 import { SPEC_ACTIONS } from '../core/zab/trace.js';
 import { inParallel, type TraceVerdict } from '../tlc/trace-check.js';
 import { type Trace, readTrace, writeTrace } from './events.js';
+import { realRun } from './real-run.js';
 import { BUGS, actionCounts, checkZabTrace, defaultEnv, simulatedTrace } from './zab-check.js';
 
 /** dist/src/trace/check-main.js lives three folders below the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-const USAGE = 'usage: node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--mutants] [--corrupt] [--parallel N] [--report FILE] [--save DIR]';
+const USAGE = 'usage: node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--real N] [--mutants] [--corrupt] [--parallel N] [--report FILE] [--save DIR]';
 
 interface Options {
   seeds: [number, number] | null;
   fixtures: string | null;
+  real: number;
   mutants: boolean;
   corrupt: boolean;
   parallel: number;
@@ -40,7 +44,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { seeds: null, fixtures: null, mutants: false, corrupt: false, parallel: 2, report: null, save: null };
+  const o: Options = { seeds: null, fixtures: null, real: 0, mutants: false, corrupt: false, parallel: 2, report: null, save: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -57,6 +61,9 @@ function parseOptions(argv: readonly string[]): Options {
       }
       case '--fixtures':
         o.fixtures = value();
+        break;
+      case '--real':
+        o.real = Math.max(0, Number(value()) || 0);
         break;
       case '--mutants':
         o.mutants = true;
@@ -153,11 +160,22 @@ async function main(): Promise<number> {
       jobs.push({ name: `seed ${seed}`, expect: 'accepted', trace });
     }
   }
-  const missingMutants: string[] = [];
+  const missing: string[] = [];
+  // real runs one after another, before TLC takes the cores: the members' timers are real
+  for (let n = 1; n <= opts.real; n++) {
+    try {
+      const r = await realRun({ main: path.join(ROOT, 'dist/src/cli/main.js') });
+      console.log(`real run ${n}: ${r.trace.events.length} events from 3 processes, ${r.matched} messages matched to their senders, ${r.unmatched} not, ${r.crashes} crash merged in`);
+      jobs.push({ name: `real run ${n} (leader ${r.killed} killed)`, expect: 'accepted', trace: r.trace });
+    } catch (e) {
+      console.log(`FAIL real run ${n}: ${(e as Error).message}`);
+      missing.push(`real run ${n}`);
+    }
+  }
   if (opts.mutants) {
     for (const bug of BUGS) {
       const m = mutantTrace(bug);
-      if (!m) missingMutants.push(bug);
+      if (!m) missing.push(bug);
       else jobs.push({ name: `bug ${bug} (seed ${m.seed})`, expect: 'rejected', trace: m.trace });
     }
   }
@@ -171,7 +189,7 @@ async function main(): Promise<number> {
     const base = results.find((r) => r.expect === 'accepted' && r.verdict.kind === 'accepted' && r.trace.events.length > 50);
     if (!base) {
       console.log('FAIL no accepted trace to corrupt');
-      missingMutants.push('corruption');
+      missing.push('corruption');
     } else {
       const more = await inParallel(corruptions(base.trace), opts.parallel, async (c) => {
         const verdict = await checkZabTrace(env, c.trace);
@@ -206,7 +224,7 @@ async function main(): Promise<number> {
     console.log(`\nNOT AS EXPECTED (${r.expect}): ${describe(r)}\n  from ${r.trace.header.source}`);
     for (const l of stateLines(r.verdict)) console.log(l);
   }
-  for (const m of missingMutants) console.log(`\nFAIL no run of ${m} to check`);
+  for (const m of missing) console.log(`\nFAIL no trace of ${m} to check`);
   if (opts.report) {
     mkdirSync(path.dirname(opts.report), { recursive: true });
     writeFileSync(
@@ -223,7 +241,7 @@ async function main(): Promise<number> {
       ),
     );
   }
-  return wrong.length === 0 && missingMutants.length === 0 ? 0 : 1;
+  return wrong.length === 0 && missing.length === 0 ? 0 : 1;
 }
 
 main().then(

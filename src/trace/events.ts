@@ -2,6 +2,12 @@
 // codec when it is written and when it is read, so that a trace TLC sees
 // is a trace the implementation wrote. The first line is a header naming
 // the ensemble (its servers and voters) and where the trace came from.
+//
+// A real member writes a trace of its own (member traces, below): its
+// steps with the time, and a line for every message it sends or receives,
+// named so that the sender's and the receiver's lines name the same
+// message. src/trace/merge.ts puts the members' traces into one order that
+// respects them.
 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -64,6 +70,77 @@ export interface Trace {
 }
 
 export class TraceFormatError extends Error {}
+
+// ------------------------------------------------------------ member traces
+//
+// One file per member (member-<id>.ndjson in the trace directory), appended
+// to by every process that runs the member:
+//   {"member":"verikeeper-zab-member","srv":2,"servers":[1,2,3],"voters":[1,2,3],"pid":..,"t":..}
+//       a process started (a later one: the member restarted)
+//   {"t":..,"step":{...}}   a step, as in a trace (SpecEvent)
+//   {"t":..,"send":"id"}    a message went out; its id names the connection
+//   {"t":..,"recv":"id"}    a message came in, before the step that takes it
+//   {"t":..,"crash":true}   written by whoever killed the process
+// t is microseconds of the host's monotonic clock. Message ids are
+// "e:" (election) or "q:" (quorum), the connection as the sender's
+// "host:port>host:port", "#", and the message's number on it; both ends
+// compute the same id without anything added to the wire.
+
+export const MemberHeaderCodec = t.exact(
+  t.type({
+    member: t.literal('verikeeper-zab-member'),
+    srv: Nat,
+    servers: t.array(Nat),
+    voters: t.array(Nat),
+    pid: Nat,
+    t: Nat,
+  }),
+);
+export type MemberHeader = t.TypeOf<typeof MemberHeaderCodec>;
+
+export const MemberLineCodec = t.union([
+  t.exact(t.type({ t: Nat, step: SpecEventCodec })),
+  t.exact(t.type({ t: Nat, send: t.string })),
+  t.exact(t.type({ t: Nat, recv: t.string })),
+  t.exact(t.type({ t: Nat, crash: t.literal(true) })),
+]);
+export type MemberLine = t.TypeOf<typeof MemberLineCodec>;
+
+/** A member trace line as JSON, checked against its codec. */
+export function memberLine(line: MemberHeader | MemberLine): string {
+  if ('member' in line) return JSON.stringify(decode(MemberHeaderCodec, line, 'member trace header'));
+  return JSON.stringify(decode(MemberLineCodec, line, 'member trace line'));
+}
+
+export interface MemberIncarnation {
+  header: MemberHeader;
+  lines: MemberLine[];
+}
+
+/** A member's trace: one part per process that ran it, in order. */
+export function readMemberTrace(text: string, name = 'member trace'): MemberIncarnation[] {
+  const parts: MemberIncarnation[] = [];
+  let n = 0;
+  for (const raw of text.split('\n')) {
+    n++;
+    if (raw.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch (e) {
+      throw new TraceFormatError(`${name} line ${n}: not JSON (${(e as Error).message})`);
+    }
+    if (typeof v === 'object' && v !== null && 'member' in v) {
+      parts.push({ header: decode(MemberHeaderCodec, v, `${name} line ${n} (header)`), lines: [] });
+      continue;
+    }
+    const part = parts.at(-1);
+    if (!part) throw new TraceFormatError(`${name} line ${n}: a line before the first header`);
+    part.lines.push(decode(MemberLineCodec, v, `${name} line ${n}`));
+  }
+  if (parts.length === 0) throw new TraceFormatError(`${name} is empty`);
+  return parts;
+}
 
 function decode<A>(codec: t.Type<A, unknown>, value: unknown, where: string): A {
   const r = codec.decode(value);

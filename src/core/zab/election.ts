@@ -223,6 +223,17 @@ export class Election {
     return this.logicalClock === electionEpoch;
   }
 
+  /**
+   * An election connection to another member came up: a looking member
+   * sends its vote again at once (to every voter, as after a silence), since
+   * what it sent over an earlier connection may have been lost with it.
+   */
+  reconnected(now: number): void {
+    if (!this.looking || this.finalizeAt !== null) return;
+    this.sendNotifications(now);
+    this.host.resent();
+  }
+
   /** Time passes: the finalize wait ends, or our vote goes out again after a silence. */
   tick(now: number): void {
     if (!this.looking) return;

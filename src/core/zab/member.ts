@@ -241,6 +241,13 @@ export class Member implements WritePath, SessionAuthority {
   }
 
   /** An election notification from `from` (ourselves included). */
+  /** The shell's election connection to `peer` came up (a new one). */
+  electionConnected(peer: ServerId, now: number): void {
+    this.now = now;
+    if (this.leaving || peer === this.myid) return;
+    this.election.reconnected(now);
+  }
+
   receiveVote(from: ServerId, n: Notification, now: number): void {
     this.now = now;
     this.election.receive(from, n, now, { state: this.state, vote: this.vote, electionEpoch: this.electionEpoch });
