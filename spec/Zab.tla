@@ -817,13 +817,13 @@ Crash(i) ==
     /\ UNCHANGED <<logicalClock, currentVote, durableLen, snapshotLen, epochVars, proposedTxns,
                    committedTxns, epochLeaders>>
 
-\* A crashed server restarts from its disk: it starts a first election round,
-\* its notifications on new connections (whatever was sent to it while it
-\* was down is gone).
+\* A crashed server restarts from its disk: it starts a first election round.
+\* What was in flight when it crashed is gone (Crash); a notification sent to
+\* it while it was down is received now, as a ZooKeeper member's last
+\* notification to a peer waits for a connection to it.
 Restart(i) ==
     /\ zabState[i] = DOWN
-    /\ StartRound(i, 1, [a \in Server |-> [b \in Server |->
-                            IF a = i \/ b = i THEN <<>> ELSE electionMsgs[a][b]]])
+    /\ StartRound(i, 1, electionMsgs)
     /\ zabState' = [zabState EXCEPT ![i] = ELECTION]
     /\ counters' = [counters EXCEPT !.restart = @ + 1]
     /\ UNCHANGED <<logVars, epochVars, syncStage, syncMode, lastCommitted, leaderVars, netVars,
