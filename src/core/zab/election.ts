@@ -85,6 +85,13 @@ export class Election {
   private finalizeAt: number | null = null;
   private resendAt = 0;
   private resendInterval: number;
+  /**
+   * A looking voter sent a vote of our round worse than ours: it may have
+   * missed ours (sent while it still followed, say), and would wait for our
+   * notification timeout to hear it. answer() sends it at once.
+   */
+  private answerDue = false;
+
   /** a decision reached on receiving a notification, taken by settle() (a step of its own) */
   private settling: { vote: Vote; electionEpoch: number } | null = null;
 
@@ -102,6 +109,7 @@ export class Election {
   /** A new round: vote for ourselves (a participant) and tell every voter. */
   start(self: Vote, now: number): void {
     this.looking = true;
+    this.answerDue = false;
     this.logicalClock++;
     this.recvset.clear();
     this.outOfElection.clear();
@@ -174,6 +182,8 @@ export class Election {
       this.proposal = vote;
       this.finalizeAt = null;
       this.sendNotifications(now);
+    } else if (from !== this.config.myid && this.better(this.proposal, vote)) {
+      this.answerDue = true;
     }
     this.recvset.set(from, { ...vote, electionEpoch: n.electionEpoch, state: 'LOOKING' });
     const mine: Received = { ...this.proposal, electionEpoch: this.logicalClock, state: 'LOOKING' };
@@ -202,6 +212,19 @@ export class Election {
   }
 
   /** Decides, if the last notification received settled the election. */
+  /**
+   * Our vote to every voter again, right after a receipt that showed a
+   * looking voter without it: a step of its own, the spec's notification
+   * timeout (a looking member may send its vote again at any time).
+   */
+  answer(now: number): void {
+    if (!this.answerDue) return;
+    this.answerDue = false;
+    if (!this.looking) return;
+    this.sendNotifications(now);
+    this.host.resent();
+  }
+
   settle(): void {
     const s = this.settling;
     if (s === null) return;

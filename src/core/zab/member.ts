@@ -255,6 +255,8 @@ export class Member implements WritePath, SessionAuthority {
       peer: from,
       msg: { ...specVote(n), round: n.electionEpoch, state: n.state },
     });
+    // a looking voter without our vote hears it now: a step of its own
+    this.election.answer(now);
     // a quorum of members past the election named a leader that leads: a step of its own
     this.election.settle();
   }

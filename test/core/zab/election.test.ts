@@ -59,6 +59,7 @@ class Net {
         const node = this.nodes.get(to)!;
         const self = node.decided ?? { vote: node.election.proposal, electionEpoch: node.election.logicalClock };
         node.election.receive(from, n, this.now, { state: node.state, vote: self.vote, electionEpoch: self.electionEpoch });
+        node.election.answer(this.now);
         node.election.settle();
       }
       this.now += 10;
@@ -158,5 +159,24 @@ describe('fast leader election', () => {
     expect(net.leaderOf(9)).toBe(2);
     expect(net.nodes.get(9)!.state).toBe('OBSERVING');
     expect(net.leaderOf(1)).toBe(2);
+  });
+
+  it('answers at once a looking voter whose vote is worse, which may have missed ours while it still followed', () => {
+    const net = new Net([1, 2, 3], [], { minNotificationInterval: 10_000, maxNotificationInterval: 10_000 });
+    // 2 led 1 and 3 and is gone; 3 looks first, and its notification reaches 1 while 1 still follows
+    net.cut.add(2);
+    const one = net.nodes.get(1)!;
+    one.state = 'FOLLOWING';
+    one.decided = { vote: { leader: 2, zxid: 5, peerEpoch: 1 }, electionEpoch: 1 };
+    net.start(3, 5, 1);
+    const { from, to, n } = net.queue.find((m) => m.to === 1)!;
+    net.queue.splice(0);
+    one.election.receive(from, n, net.now, { state: 'FOLLOWING', vote: one.decided.vote, electionEpoch: 1 });
+    expect(net.queue.map((m) => `${m.from}->${m.to} ${m.n.state}`)).toEqual(['1->3 FOLLOWING']);
+    // then 1 looks too: without the answer 3's vote would reach it only at 3's notification timeout (10 s)
+    net.start(1, 5, 1);
+    net.run(500);
+    expect([1, 3].map((id) => net.leaderOf(id))).toEqual([3, 3]);
+    expect(net.now).toBeLessThan(1_000);
   });
 });
