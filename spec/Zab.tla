@@ -793,20 +793,24 @@ LeaderTimeout(i) ==
     /\ GoLooking(i)
     /\ counters' = [counters EXCEPT !.timeout = @ + 1]
 
-\* i crashes: it loses everything that is not durable (its log is cut back
-\* to what was durable, it has delivered only its snapshot), its volatile
-\* state is gone and its connections are closed. It takes no step until it
-\* restarts.
+\* i crashes: its volatile state is gone, it has delivered only its snapshot
+\* and its connections are closed. Its log keeps what was durable and
+\* perhaps more of what was written: a process that dies leaves what it
+\* wrote in the operating system's cache, which reaches the disk all the
+\* same; only a crash of the machine loses it. What the log kept is durable
+\* from then on. It takes no step until it restarts.
 Crash(i) ==
     /\ zabState[i] # DOWN
+    /\ \E k \in durableLen[i] .. Len(log[i]) :
+         /\ log' = [log EXCEPT ![i] = SubSeq(log[i], 1, k)]
+         /\ durableLen' = [durableLen EXCEPT ![i] = k]
+         /\ Deliver(i, log[i], CommittedAfterRestart(i))
     /\ state' = [state EXCEPT ![i] = LOOKING]
     /\ receiveVotes' = [receiveVotes EXCEPT ![i] = EmptyFn]
     /\ outOfElection' = [outOfElection EXCEPT ![i] = EmptyFn]
     /\ electionMsgs' = [a \in Server |-> [b \in Server |->
                            IF a = i \/ b = i THEN <<>> ELSE electionMsgs[a][b]]]
-    /\ log' = [log EXCEPT ![i] = DurableLog(i)]
     /\ lastCommitted' = [lastCommitted EXCEPT ![i] = CommittedAfterRestart(i)]
-    /\ Deliver(i, DurableLog(i), CommittedAfterRestart(i))
     /\ zabState' = [zabState EXCEPT ![i] = DOWN]
     /\ syncStage' = [syncStage EXCEPT ![i] = NONE]
     /\ syncMode' = [syncMode EXCEPT ![i] = NONE]
@@ -814,7 +818,7 @@ Crash(i) ==
     /\ msgs' = ClosedNet(i)
     /\ conn' = ClosedConn(i)
     /\ counters' = [counters EXCEPT !.crash = @ + 1]
-    /\ UNCHANGED <<logicalClock, currentVote, durableLen, snapshotLen, epochVars, proposedTxns,
+    /\ UNCHANGED <<logicalClock, currentVote, snapshotLen, epochVars, proposedTxns,
                    committedTxns, epochLeaders>>
 
 \* A crashed server restarts from its disk: it starts a first election round.
