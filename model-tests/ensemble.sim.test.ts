@@ -1,6 +1,7 @@
 // The Zab core in the deterministic simulator: three (or five) voters and
 // observers, clients spread over them, crashes that keep only what is
-// durable, partitions, slow disks and networks. After every step the Zab
+// durable, partitions, slow disks and networks, snapshots members take of
+// their own. After every step the Zab
 // invariants hold over history (src/sim/zab-checks.ts); after the faults the
 // ensemble settles on one state that holds every acknowledged write and
 // answers reads from the committed sequence. Each of four injected protocol
@@ -13,7 +14,7 @@ import { type EnsembleFault, type EnsembleOptions, defaultEnsemble, simulateEnse
 
 /** The seed budget: a thousand runs over three shapes of ensemble. */
 const SHAPES: Array<{ name: string; seeds: number; opts: Omit<EnsembleOptions, 'seed'> }> = [
-  { name: '3 voters', seeds: 500, opts: { ...defaultEnsemble, maxFaults: 8 } },
+  { name: '3 voters, snapshots of their own', seeds: 500, opts: { ...defaultEnsemble, maxFaults: 8, snapshots: 3 } },
   { name: '3 voters + 1 observer, short DIFF window (SNAP)', seeds: 300, opts: { ...defaultEnsemble, observers: 1, commitLogCount: 8, maxFaults: 8 } },
   { name: '5 voters', seeds: 200, opts: { ...defaultEnsemble, voters: 5, maxFaults: 8 } },
 ];
@@ -39,6 +40,11 @@ describe('the Zab core in the simulator', () => {
       for (const a of ['LeaderEstablished', 'LeaderCommit', 'LeaderSyncDiff', 'LearnerProcessDiff', 'LearnerCommit']) {
         expect(actions[a] ?? 0, a).toBeGreaterThan(0);
       }
+      if (shape.opts.snapshots) {
+        // a leader's snapshot trims its DIFF window: a learner behind it gets SNAP
+        expect(actions['TakeSnapshot'] ?? 0).toBeGreaterThan(0);
+        expect(actions['LearnerProcessSNAP'] ?? 0).toBeGreaterThan(0);
+      }
       if (shape.opts.observers > 0) {
         expect(actions['LeaderSyncSnap'] ?? 0).toBeGreaterThan(0);
         expect(actions['ObserverProcessInform'] ?? 0).toBeGreaterThan(0);
@@ -59,6 +65,7 @@ describe('the Zab core in the simulator', () => {
       fc.record({ at: fc.nat(4000), kind: fc.constant('drop' as const), client: fc.nat(3) }),
       fc.record({ at: fc.nat(4000), kind: fc.constant('slowDisk' as const), member: fc.integer({ min: 1, max: 3 }), for: fc.nat(2000) }),
       fc.record({ at: fc.nat(4000), kind: fc.constant('slowNet' as const), for: fc.nat(1000) }),
+      fc.record({ at: fc.nat(4000), kind: fc.constant('snapshot' as const), member: fc.integer({ min: 1, max: 3 }) }),
     );
     fc.assert(
       fc.property(fc.nat(), fc.array(fault, { maxLength: 10 }), (seed, faults) => {

@@ -32,8 +32,12 @@ export interface LogPipelineOptions {
   durable: (zxid: number) => void;
   /** the pipeline cannot go on (it has stopped) */
   fatal: (message: string) => void;
-  /** the database a snapshot is taken of, once one is due */
-  database: () => Database;
+  /**
+   * The database a snapshot is taken of, once one is due; null when none can
+   * be taken now (an ensemble member's core says when: see
+   * Member.takeSnapshot), and it is asked again after the next group commit.
+   */
+  database: () => Database | null;
 }
 
 export class LogPipeline {
@@ -113,11 +117,13 @@ export class LogPipeline {
   /**
    * Snapshots the database as applied now: rolls the log and serialises and
    * writes the snapshot in the background, a slice of nodes per event-loop
-   * turn, while requests go on being served.
+   * turn, while requests go on being served. Nothing, when the driver has
+   * no database to give now.
    */
   takeSnapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
     const db = this.opts.database();
+    if (db === null) return Promise.resolve();
     const started = this.opts.now();
     const encoder = new SnapshotEncoder(db);
     const zxid = encoder.zxid;

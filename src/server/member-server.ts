@@ -249,6 +249,13 @@ export class MemberServer extends ServerShell implements PeerHandler {
     this.port.flushOutput();
   }
 
+  /** The member's own snapshots are its core's step (TakeSnapshot), which says when one can be taken. */
+  protected override snapshotDatabase(): Database | null {
+    let db: Database | null = null;
+    this.step((m) => (db = m.takeSnapshot(this.clock())));
+    return db;
+  }
+
   protected async stopDriver(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     await this.transport.close();

@@ -113,7 +113,7 @@ export abstract class ServerShell implements FourLetterSource {
       now: this.clock,
       durable: (zxid) => this.durable(zxid),
       fatal: (message) => this.fatal(message),
-      database: () => this.db,
+      database: () => this.snapshotDatabase(),
     });
   }
 
@@ -129,6 +129,11 @@ export abstract class ServerShell implements FourLetterSource {
   protected abstract durable(zxid: number): void;
   /** Stops what the driver runs besides the client port and the log (timers, peer links). */
   protected abstract stopDriver(): Promise<void>;
+
+  /** The database a snapshot of this server's own is taken of now; null when none can be taken now. */
+  protected snapshotDatabase(): Database | null {
+    return this.db;
+  }
 
   // ------------------------------------------------------------ shared
 

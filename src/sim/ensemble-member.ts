@@ -50,6 +50,8 @@ export interface MemberObserver {
   started(member: ServerId, zxid: number): void;
   /** `member` took its leader's snapshot, at `zxid` */
   installed(member: ServerId, zxid: number): void;
+  /** `member` took a snapshot of its own, of what it delivered up to `zxid` */
+  snapshotTaken(member: ServerId, zxid: number): void;
   /** the member emitted a trace event */
   trace?(member: ServerId, action: string, fields: Record<string, unknown>): void;
   /** a step of the spec happened at a member (its own, or the world's: Crash) */
@@ -131,6 +133,28 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
   restart(): void {
     this.restarts++;
     this.start(true);
+  }
+
+  /**
+   * The member takes a snapshot of its own (spec: TakeSnapshot): of its
+   * database as delivered, written to its disk and durable in the same step,
+   * as a snapshot file written, synced and renamed into place. It restarts
+   * from it; the log before it stays on the disk (ZooKeeper removes old logs
+   * only when it purges), but is no longer read. False when it has none to
+   * take now (nothing new delivered, or what was delivered not all durable).
+   */
+  takeSnapshot(): boolean {
+    let taken = false;
+    this.step((m) => {
+      const db = m.takeSnapshot(this.clock.now);
+      if (!db) return;
+      // checked before it is written: what it holds must be durable in the log already
+      this.observer.snapshotTaken(this.id, db.lastZxid);
+      this.disk.snapshot = concat(encodeSnapshot(db));
+      this.disk.snapshotZxid = db.lastZxid;
+      taken = true;
+    });
+    return taken;
   }
 
   // ------------------------------------------------------------ inputs

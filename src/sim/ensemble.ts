@@ -1,7 +1,8 @@
 // One simulated run of an ensemble: members running the Zab core, clients
 // spread over them, and faults — crashes and restarts keeping only what was
 // durable, partitions that heal, dropped client connections, slow disks
-// and networks — all drawn from one seed or given as a schedule. The Zab
+// and networks, and (when asked for) snapshots members take of their own —
+// all drawn from one seed or given as a schedule. The Zab
 // invariants are checked after every step (ZabChecker); when the faults are
 // over, the ensemble must settle (every member serving the same state) and
 // the clients' history must agree with the committed sequence.
@@ -22,8 +23,15 @@ import { Rng } from './rng.js';
 import { type Fault, commandLine } from './simulation.js';
 import { ZabChecker } from './zab-checks.js';
 
-/** A standalone server's faults, and partitions: `isolate` cut off from the other members for `for` ms. */
-export type EnsembleFault = Fault | { at: number; kind: 'partition'; isolate: number[]; for: number };
+/**
+ * A standalone server's faults, partitions (`isolate` cut off from the
+ * other members for `for` ms), and snapshots: `member` takes one of its own
+ * as soon as it can (spec: TakeSnapshot), which starts its DIFF window afresh.
+ */
+export type EnsembleFault =
+  | Fault
+  | { at: number; kind: 'partition'; isolate: number[]; for: number }
+  | { at: number; kind: 'snapshot'; member: number };
 
 export interface EnsembleOptions {
   seed: number;
@@ -40,6 +48,8 @@ export interface EnsembleOptions {
   commitLogCount?: number;
   /** how many faults a seed draws at most (default 5) */
   maxFaults?: number;
+  /** how many snapshots of their own members take at most, drawn apart from the other faults (default 0) */
+  snapshots?: number;
   /** record the run's trace: every step of the spec, in the order they happened */
   trace?: boolean;
 }
@@ -73,6 +83,8 @@ export const defaultEnsemble: Omit<EnsembleOptions, 'seed'> = { voters: 3, obser
 
 const TICK_TIME = 100;
 const TIME_LIMIT = 300_000;
+/** how often a member that is to take a snapshot tries, half a tick apart */
+const SNAPSHOT_TRIES = 10;
 /** how long after the faults and the clients are done the ensemble has to settle */
 const SETTLE_LIMIT = 60_000;
 
@@ -94,6 +106,12 @@ export function ensembleFaultsFromSeed(seed: number, opts: Omit<EnsembleOptions,
     else if (k < 9) faults.push({ at, kind: 'slowDisk', member, for: rng.between(50, 2000) });
     else faults.push({ at, kind: 'slowNet', for: rng.between(50, 1000) });
   }
+  // from a stream of their own, so that a seed's other faults are the same with or without them
+  if (opts.snapshots) {
+    const srng = new Rng(seed ^ 0x5a_a95);
+    const snaps = srng.between(1, opts.snapshots);
+    for (let i = 0; i < snaps; i++) faults.push({ at: srng.between(200, 4000), kind: 'snapshot', member: srng.between(1, n) });
+  }
   return faults.sort((a, b) => a.at - b.at);
 }
 
@@ -109,6 +127,7 @@ export function ensembleReplay(opts: EnsembleOptions): string {
   ];
   if (opts.commitLogCount !== undefined) parts.push(`--commit-log ${opts.commitLogCount}`);
   if (opts.maxFaults !== undefined) parts.push(`--max-faults ${opts.maxFaults}`);
+  if (opts.snapshots !== undefined) parts.push(`--snapshots ${opts.snapshots}`);
   return commandLine(parts, opts);
 }
 
@@ -235,6 +254,16 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
         case 'slowNet':
           slowNetUntil = clock.now + f.for;
           return;
+        case 'snapshot': {
+          // as soon as the member can: what it delivered may not all be durable yet, or nothing new delivered
+          let tries = 0;
+          const attempt = (): void => {
+            const m = members.get(f.member);
+            if (m?.up && !m.takeSnapshot() && ++tries < SNAPSHOT_TRIES) clock.after(TICK_TIME / 2, attempt);
+          };
+          attempt();
+          return;
+        }
       }
     });
   }

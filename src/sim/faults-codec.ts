@@ -22,6 +22,7 @@ const ScheduleCodec = t.array(FaultCodec);
 const EnsembleFaultCodec = t.union([
   FaultCodec,
   t.exact(t.type({ at: Ms, kind: t.literal('partition'), isolate: t.array(Index), for: Ms })),
+  t.exact(t.type({ at: Ms, kind: t.literal('snapshot'), member: Index })),
 ]);
 
 const EnsembleScheduleCodec = t.array(EnsembleFaultCodec);
@@ -30,7 +31,7 @@ export function decodeFaults(json: string): Fault[] {
   return decodeWith(ScheduleCodec, json) as Fault[];
 }
 
-/** An ensemble's schedule: the standalone faults, and partitions. */
+/** An ensemble's schedule: the standalone faults, partitions and snapshots. */
 export function decodeEnsembleFaults(json: string): EnsembleFault[] {
   return decodeWith(EnsembleScheduleCodec, json) as EnsembleFault[];
 }

@@ -14,12 +14,13 @@ import { decodeEnsembleFaults, decodeFaults } from './faults-codec.js';
 import { type SimOptions, defaultOptions, simulate } from './simulation.js';
 import type { StandaloneBugs } from './standalone-member.js';
 
-const USAGE = `usage: node dist/src/sim/main.js [--ensemble [--voters N] [--observers N] [--commit-log N] [--max-faults N]]
+const USAGE = `usage: node dist/src/sim/main.js [--ensemble [--voters N] [--observers N] [--commit-log N] [--max-faults N] [--snapshots N]]
                                 (--seed N | --seeds A..B) [--clients N] [--requests N] [--in-flight N]
                                 [--faults JSON] [--bug NAME]... [--verbose]
   --ensemble   simulate an ensemble (the Zab core) instead of a standalone server
   --seed       run one seed;  --seeds  run every seed from A to B
   --faults     the fault schedule (JSON, as a failure report prints it); default: drawn from the seed
+  --snapshots  ensemble: members take up to N snapshots of their own, drawn from the seed (default 0)
   --bug        run with a deliberately injected bug: standalone ackBeforeFsync; ensemble
                commitBeforeQuorum, ackBeforeFsync, acceptStaleProposal, zxidBeforeEpoch`;
 
@@ -49,6 +50,7 @@ function main(argv: string[]): number {
       observers: { type: 'string' },
       'commit-log': { type: 'string' },
       'max-faults': { type: 'string' },
+      snapshots: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -111,7 +113,19 @@ function runSeeds(
 }
 
 function runEnsemble(
-  values: { clients?: string; requests?: string; 'in-flight'?: string; faults?: string; bug: string[]; verbose: boolean; voters?: string; observers?: string; 'commit-log'?: string; 'max-faults'?: string },
+  values: {
+    clients?: string;
+    requests?: string;
+    'in-flight'?: string;
+    faults?: string;
+    bug: string[];
+    verbose: boolean;
+    voters?: string;
+    observers?: string;
+    'commit-log'?: string;
+    'max-faults'?: string;
+    snapshots?: string;
+  },
   from: number,
   to: number,
 ): number {
@@ -128,6 +142,7 @@ function runEnsemble(
     inFlight: int('in-flight', values['in-flight'], defaultEnsemble.inFlight),
     ...(values['commit-log'] !== undefined ? { commitLogCount: int('commit-log', values['commit-log'], 0) } : {}),
     ...(values['max-faults'] !== undefined ? { maxFaults: int('max-faults', values['max-faults'], 0) } : {}),
+    ...(values.snapshots !== undefined ? { snapshots: int('snapshots', values.snapshots, 0) } : {}),
     ...(values.faults !== undefined ? { faults: decodeEnsembleFaults(values.faults) } : {}),
     ...(values.bug.length > 0 ? { bugs } : {}),
   };

@@ -6,8 +6,9 @@
 //   agreement, integrity, total order);
 // - nothing is delivered that is not committed: the first delivery of a
 //   transaction anywhere finds it durable on a quorum of voters;
-// - a member that restarts or takes a snapshot delivers again exactly what
-//   it had;
+// - a member that restarts or installs its leader's snapshot delivers again
+//   exactly what it had; a snapshot a member takes of its own holds exactly
+//   what it delivered;
 // - a member that decides to lead is at least as recent (epoch, then zxid)
 //   as every member of some quorum of voters (ElectedLeaderIsMostRecent);
 // - at most one leader per epoch, counted from when it starts to
@@ -90,6 +91,14 @@ export class ZabChecker implements MemberObserver {
     const was = this.position.get(member) ?? 0;
     if (at >= 0 && at < was) this.fail(`member ${member} took a snapshot at ${zxidHex(zxid)}, behind what it had delivered`);
     this.position.set(member, Math.max(0, at));
+  }
+
+  snapshotTaken(member: ServerId, zxid: number): void {
+    const at = this.placeOf(zxid);
+    const delivered = this.position.get(member) ?? 0;
+    if (at < 0) this.fail(`member ${member} took a snapshot at ${zxidHex(zxid)}, which was never committed`);
+    else if (at !== delivered) this.fail(`member ${member} took a snapshot at ${zxidHex(zxid)}, not what it delivered (${delivered} transactions)`);
+    if (!this.members.get(member)?.durableHas(zxid)) this.fail(`member ${member} took a snapshot at ${zxidHex(zxid)}, which is not durable there`);
   }
 
   delivered(member: ServerId, txn: Txn): void {

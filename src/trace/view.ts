@@ -131,6 +131,8 @@ export function eventLabel(e: SpecEvent): string {
     case 'LearnerProcessTRUNC':
     case 'LearnerProcessSNAP':
       return `${e.action} ${zx(p.last)}`;
+    case 'TakeSnapshot':
+      return `${e.action} ${zx(p.committed)}`;
     default:
       return e.action;
   }

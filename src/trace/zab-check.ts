@@ -54,9 +54,9 @@ export interface SimTraceOptions {
 
 /**
  * Runs the simulator and returns its trace. Members keep every committed
- * transaction for DIFF (the spec's log is trimmed only by a snapshot; the
- * simulator takes none of its own, so SNAP comes only after a member
- * installed one).
+ * transaction for DIFF (the spec's log is trimmed only by a snapshot) and
+ * take up to three snapshots of their own (TakeSnapshot), which trim it: a
+ * learner behind a leader's snapshot gets SNAP.
  */
 export function simulatedTrace(o: SimTraceOptions): { trace: Trace; simOk: boolean } {
   const opts: EnsembleOptions = {
@@ -66,6 +66,7 @@ export function simulatedTrace(o: SimTraceOptions): { trace: Trace; simOk: boole
     observers: o.observers ?? 0,
     requests: o.requests ?? 10,
     commitLogCount: 1_000_000,
+    snapshots: 3,
     trace: true,
     ...(o.maxFaults !== undefined ? { maxFaults: o.maxFaults } : {}),
     ...(o.bug ? { bugs: { [o.bug]: true } } : {}),

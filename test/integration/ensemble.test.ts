@@ -129,6 +129,28 @@ describe('a three-member ensemble', () => {
     expect(await r.getChildren('/catch')).toHaveLength(110);
   });
 
+  it("brings a follower behind the leader's own snapshot up to date by SNAP: a snapshot starts the DIFF window afresh", async () => {
+    const e = await ensemble({ snapCount: 20 });
+    const first = await e.settled();
+    const behind = [1, 2, 3].find((x) => x !== first)!;
+    const c = await ours(e.connectString);
+    await c.create('/own');
+    await e.member(behind).stop();
+    const leader = await e.settled(30000, [behind]);
+    const w = await ours(e.member(leader).connectString);
+    // more than snapCount transactions: the leader takes a snapshot of its own
+    const mark = e.member(leader).logMark();
+    for (let i = 0; i < 30; i++) await w.create(`/own/n${i}`);
+    if (!reference) await e.member(leader).waitForLog(/snapshot \S+ written/, 20000, mark);
+    const since = e.member(behind).logMark();
+    await e.member(behind).launch();
+    if (!reference) await e.member(behind).waitForLog(/synchronised by SNAP/, 20000, since);
+    await e.settled(30000);
+    const r = await ours(e.member(behind).connectString);
+    await r.sync('/own');
+    expect(await r.getChildren('/own')).toHaveLength(30);
+  });
+
   it('serves no writes without a quorum, and loses nothing when the quorum is back', async () => {
     const e = await ensemble();
     const leader = await e.settled();

@@ -23,11 +23,16 @@ describe('fault schedules', () => {
 });
 
 describe('ensemble fault schedules', () => {
-  it('take partitions too, and refuse a partition in a standalone schedule', async () => {
+  it('take partitions and snapshots too, and refuse a partition in a standalone schedule', async () => {
     const { decodeEnsembleFaults } = await import('../../src/sim/faults-codec.js');
-    const faults = [{ at: 5, kind: 'partition', isolate: [1, 2], for: 300 }, { at: 9, kind: 'crash', member: 3, downFor: 10 }];
+    const faults = [
+      { at: 5, kind: 'partition', isolate: [1, 2], for: 300 },
+      { at: 7, kind: 'snapshot', member: 2 },
+      { at: 9, kind: 'crash', member: 3, downFor: 10 },
+    ];
     expect(decodeEnsembleFaults(JSON.stringify(faults))).toEqual(faults);
     expect(() => decodeFaults(JSON.stringify(faults))).toThrow(/bad fault schedule/);
     expect(() => decodeEnsembleFaults('[{"at":5,"kind":"partition","isolate":[-1],"for":3}]')).toThrow(/bad fault schedule/);
+    expect(() => decodeFaults('[{"at":7,"kind":"snapshot","member":2}]')).toThrow(/bad fault schedule/);
   });
 });

@@ -10,6 +10,9 @@
 //   strictly increasing zxid order; `lastLogged` is the last of them (or the
 //   database's zxid when there is none);
 // - `durableZxid` ≤ `lastLogged`: nothing is durable that was not written;
+// - the member's own snapshot holds only what was delivered and durable
+//   (`snapshotZxid` ≤ the database's zxid), and the DIFF window starts at it
+//   or later (`historyBase` ≥ `snapshotZxid`);
 // - a transaction is applied only when committed, and only the next one.
 //
 // Pure: inputs are method calls with the time, effects come out of ready().
@@ -115,6 +118,12 @@ export class Member implements WritePath, SessionAuthority {
   /** committed transactions kept for DIFF, and the zxid the window starts after */
   readonly history: Txn[] = [];
   historyBase: number;
+  /**
+   * The zxid of the member's snapshot: what it restarts from (its recovered
+   * database, the leader's snapshot it installed, or one it took itself).
+   * The DIFF window starts at it or later. (spec: snapshotLen)
+   */
+  snapshotZxid: number;
   readonly election: Election;
   /** the vote this member acts on once past the election */
   vote: Vote;
@@ -158,6 +167,7 @@ export class Member implements WritePath, SessionAuthority {
     this.lastLogged = last;
     this.durableZxid = last;
     this.historyBase = recovered.db.lastZxid;
+    this.snapshotZxid = recovered.db.lastZxid;
     this.ids = new SessionTracker(sessionIdBase);
     const electionConfig: ElectionConfig = {
       myid: config.myid,
@@ -440,6 +450,28 @@ export class Member implements WritePath, SessionAuthority {
     }
   }
 
+  /**
+   * The shell is about to write a snapshot of this member's own (spec:
+   * TakeSnapshot): of the database as delivered, when all of it is durable
+   * (the spec's snapshot is of what is delivered and durable, at
+   * Min(lastCommitted, durableLen)) and it holds something the last
+   * snapshot does not. The snapshot is what the member restarts from; the
+   * DIFF window starts after it, so a learner behind it gets SNAP. Returns
+   * the database to write (at its lastZxid), before any later input changes
+   * it, or null when there is no such snapshot to take now (ask again later).
+   */
+  takeSnapshot(now: number): Database | null {
+    this.now = now;
+    const zxid = this.db.lastZxid;
+    if (zxid <= this.snapshotZxid || zxid > this.durableZxid) return null;
+    this.snapshotZxid = zxid;
+    // the window holds committed transactions only, all of them in the snapshot now
+    this.history.length = 0;
+    this.historyBase = zxid;
+    this.step('TakeSnapshot');
+    return this.db;
+  }
+
   /** Removes logged transactions after `zxid`; none of them may be applied. */
   truncateLog(zxid: number): void {
     invariant(this.db.lastZxid <= zxid, () => `truncation to ${zxidHex(zxid)} below the applied ${zxidHex(this.db.lastZxid)}`);
@@ -464,6 +496,7 @@ export class Member implements WritePath, SessionAuthority {
     this.durableZxid = zxid;
     this.history.length = 0;
     this.historyBase = zxid;
+    this.snapshotZxid = zxid;
     this.out.push({ kind: 'installSnapshot', zxid, db });
   }
 

@@ -169,7 +169,7 @@ describe('fast leader election', () => {
     one.state = 'FOLLOWING';
     one.decided = { vote: { leader: 2, zxid: 5, peerEpoch: 1 }, electionEpoch: 1 };
     net.start(3, 5, 1);
-    const { from, to, n } = net.queue.find((m) => m.to === 1)!;
+    const { from, n } = net.queue.find((m) => m.to === 1)!;
     net.queue.splice(0);
     one.election.receive(from, n, net.now, { state: 'FOLLOWING', vote: one.decided.vote, electionEpoch: 1 });
     expect(net.queue.map((m) => `${m.from}->${m.to} ${m.n.state}`)).toEqual(['1->3 FOLLOWING']);
