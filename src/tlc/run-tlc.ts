@@ -2,6 +2,8 @@
 // wall-clock limit.
 
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 export interface TlcInvocation {
   readonly java: string;
@@ -35,8 +37,18 @@ const SIMULATION_COVERAGE_INTERVAL_MINUTES = 1;
 /** Seconds a simulation may overrun its budget before the runner stops it. */
 const SIMULATION_GRACE_SECONDS = 120;
 
+/**
+ * The JVM's temporary folder for a run: beside its metadir, its own. TLC
+ * unpacks its standard modules (TLC.tla, ...) there; in a folder shared by
+ * TLC processes running at once, one reads what another is writing.
+ */
+export function tlcTempDir(inv: TlcInvocation): string {
+  return `${inv.metadir}-tmp`;
+}
+
 export function tlcCommandLine(inv: TlcInvocation): string[] {
   return [
+    `-Djava.io.tmpdir=${tlcTempDir(inv)}`,
     // throughput for model checking, unless the caller chose a collector (short trace runs start faster without it)
     ...(inv.javaOptions.some((o) => /^-XX:\+Use\w+GC$/.test(o)) ? [] : ['-XX:+UseParallelGC']),
     // TLC ends a simulation by itself once this many seconds have passed.
@@ -76,6 +88,9 @@ export interface TlcRun {
 export function runTlc(inv: TlcInvocation, onOutput: (chunk: Buffer) => void = () => {}): Promise<TlcRun> {
   const started = process.hrtime.bigint();
   const limit = wallClockLimit(inv);
+  const tmp = path.resolve(inv.specDir, tlcTempDir(inv));
+  mkdirSync(tmp, { recursive: true });
+  const done = (): void => rmSync(tmp, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(inv.java, tlcCommandLine(inv), { cwd: inv.specDir, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -97,10 +112,12 @@ export function runTlc(inv: TlcInvocation, onOutput: (chunk: Buffer) => void = (
           }, limit * 1000);
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
+      done();
       reject(new Error(`could not start ${inv.java}: ${e.message}`));
     });
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
+      done();
       if (killer) clearTimeout(killer);
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       resolve({

@@ -31,6 +31,10 @@ describe('tlcCommandLine', () => {
     ]);
   });
 
+  it('gives the JVM a temporary folder of its own, beside the metadir (TLC unpacks its standard modules there)', () => {
+    expect(tlcCommandLine(base)).toContain('-Djava.io.tmpdir=spec/states/x-tmp');
+  });
+
   it('passes -deadlock (which turns deadlock checking off) only when checkDeadlock is false', () => {
     expect(tlcCommandLine(base)).not.toContain('-deadlock');
     expect(tlcCommandLine({ ...base, checkDeadlock: false })).toContain('-deadlock');
