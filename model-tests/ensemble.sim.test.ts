@@ -61,6 +61,7 @@ describe('the Zab core in the simulator', () => {
   it('holds for fault schedules that fast-check makes up', () => {
     const fault: fc.Arbitrary<EnsembleFault> = fc.oneof(
       fc.record({ at: fc.nat(4000), kind: fc.constant('crash' as const), member: fc.integer({ min: 1, max: 3 }), downFor: fc.nat(3000) }),
+      fc.record({ at: fc.nat(4000), kind: fc.constant('kill' as const), member: fc.integer({ min: 1, max: 3 }), downFor: fc.nat(3000) }),
       fc.record({ at: fc.nat(4000), kind: fc.constant('partition' as const), isolate: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 1 }), for: fc.nat(3000) }),
       fc.record({ at: fc.nat(4000), kind: fc.constant('drop' as const), client: fc.nat(3) }),
       fc.record({ at: fc.nat(4000), kind: fc.constant('slowDisk' as const), member: fc.integer({ min: 1, max: 3 }), for: fc.nat(2000) }),

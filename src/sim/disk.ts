@@ -1,7 +1,9 @@
 // A virtual disk: what a member wrote and what is durable are different
 // things. Appends and file writes land in the page cache; a sync makes what
 // was written before it durable after a latency the world draws (long when
-// the disk is slow). A crash keeps only what is durable.
+// the disk is slow). A crash of the machine keeps only what is durable; a
+// process that dies leaves what it wrote to the operating system, which
+// reaches the disk all the same.
 
 import type { VirtualClock } from './clock.js';
 import type { Rng } from './rng.js';
@@ -67,9 +69,14 @@ export class SimDisk<R> {
     this.durableCount = Math.min(this.durableCount, count);
   }
 
-  /** The power goes: what was not durable is lost, syncs in flight complete nothing. */
-  crash(): void {
-    this.records.length = this.durableCount;
+  /**
+   * The power goes: what was not durable is lost, syncs in flight complete
+   * nothing. With `keepWritten` only the process died: what it wrote stays,
+   * durable from now on.
+   */
+  crash(keepWritten = false): void {
+    if (keepWritten) this.durableCount = this.records.length;
+    else this.records.length = this.durableCount;
     this.generation++;
     this.syncing = false;
     this.again = false;

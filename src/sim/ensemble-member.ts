@@ -36,8 +36,8 @@ export class MemberDisk {
     this.sessionKey = Uint8Array.from({ length: 32 }, () => rng.int(256));
   }
 
-  crash(): void {
-    this.log.crash();
+  crash(keepWritten = false): void {
+    this.log.crash(keepWritten);
   }
 }
 
@@ -107,15 +107,16 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
     this.ticker = this.clock.after(every, tick);
   }
 
-  crash(): void {
+  /** The member crashes: its machine (only what was durable stays), or with `processOnly` its process (what it wrote stays). */
+  crash(processOnly = false): void {
     if (!this.member) return;
     const before = this.member.post();
     this.member = null;
     this.ticker?.cancel();
     this.ticker = null;
-    this.disk.crash();
+    this.disk.crash(processOnly);
     if (this.observer.step) {
-      // what the member has after a crash: what was durable; delivered, only its snapshot
+      // what the member has after a crash: what stayed in its log, all durable now; delivered, only its snapshot
       const d = this.disk.log;
       const last = specZxid(d.durableCount > 0 ? d.records[d.durableCount - 1]!.hdr.zxid : this.disk.snapshotZxid);
       this.observer.step({

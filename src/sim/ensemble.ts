@@ -1,6 +1,6 @@
 // One simulated run of an ensemble: members running the Zab core, clients
 // spread over them, and faults — crashes and restarts keeping only what was
-// durable, partitions that heal, dropped client connections, slow disks
+// durable (a machine) or what was written (a process), partitions that heal, dropped client connections, slow disks
 // and networks, and (when asked for) snapshots members take of their own —
 // all drawn from one seed or given as a schedule. The Zab
 // invariants are checked after every step (ZabChecker); when the faults are
@@ -30,6 +30,7 @@ import { ZabChecker } from './zab-checks.js';
  */
 export type EnsembleFault =
   | Fault
+  | { at: number; kind: 'kill'; member: number; downFor: number }
   | { at: number; kind: 'partition'; isolate: number[]; for: number }
   | { at: number; kind: 'snapshot'; member: number };
 
@@ -105,6 +106,13 @@ export function ensembleFaultsFromSeed(seed: number, opts: Omit<EnsembleOptions,
     } else if (k < 8) faults.push({ at, kind: 'drop', client: rng.int(opts.clients) });
     else if (k < 9) faults.push({ at, kind: 'slowDisk', member, for: rng.between(50, 2000) });
     else faults.push({ at, kind: 'slowNet', for: rng.between(50, 1000) });
+  }
+  // half the crashes kill the process only (what it wrote stays): decided by a stream of their own,
+  // so that a seed's faults are otherwise the same
+  const krng = new Rng(seed ^ 0x3c_7a5);
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i]!;
+    if (f.kind === 'crash' && krng.chance(0.5)) faults[i] = { at: f.at, kind: 'kill', member: f.member, downFor: f.downFor };
   }
   // from a stream of their own, so that a seed's other faults are the same with or without them
   if (opts.snapshots) {
@@ -225,11 +233,12 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
   for (const f of faults) {
     clock.at(f.at, () => {
       switch (f.kind) {
-        case 'crash': {
+        case 'crash':
+        case 'kill': {
           const m = members.get(f.member);
           if (!m?.up) return;
           crashes++;
-          m.crash();
+          m.crash(f.kind === 'kill');
           clock.after(f.downFor, () => m.restart());
           return;
         }

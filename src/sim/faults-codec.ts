@@ -21,6 +21,7 @@ const ScheduleCodec = t.array(FaultCodec);
 
 const EnsembleFaultCodec = t.union([
   FaultCodec,
+  t.exact(t.type({ at: Ms, kind: t.literal('kill'), member: Index, downFor: Ms })),
   t.exact(t.type({ at: Ms, kind: t.literal('partition'), isolate: t.array(Index), for: Ms })),
   t.exact(t.type({ at: Ms, kind: t.literal('snapshot'), member: Index })),
 ]);

@@ -23,12 +23,13 @@ describe('fault schedules', () => {
 });
 
 describe('ensemble fault schedules', () => {
-  it('take partitions and snapshots too, and refuse a partition in a standalone schedule', async () => {
+  it('take partitions, snapshots and killed processes too, and refuse a partition in a standalone schedule', async () => {
     const { decodeEnsembleFaults } = await import('../../src/sim/faults-codec.js');
     const faults = [
       { at: 5, kind: 'partition', isolate: [1, 2], for: 300 },
       { at: 7, kind: 'snapshot', member: 2 },
       { at: 9, kind: 'crash', member: 3, downFor: 10 },
+      { at: 11, kind: 'kill', member: 1, downFor: 20 },
     ];
     expect(decodeEnsembleFaults(JSON.stringify(faults))).toEqual(faults);
     expect(() => decodeFaults(JSON.stringify(faults))).toThrow(/bad fault schedule/);
