@@ -17,14 +17,13 @@
 EXTENDS Zab, TLC
 
 CONSTANT TraceLog
+\* Value is bound to the values the run's leaders proposed, which the
+\* checker lists. (Computed here from TraceLog, before TLC has built the
+\* trace once, they would cost a build of the whole trace per event.)
 
 VARIABLE l   \* the next event to match
 
 traceVars == <<vars, l>>
-
-\* The values the run's leaders proposed (bind Value to it).
-TraceValues ==
-    {TraceLog[k].value : k \in {x \in 1..Len(TraceLog) : TraceLog[x].action = "LeaderProcessRequest"}}
 
 ZxidAt(h, n) == IF n = 0 THEN ZeroZxid ELSE h[n].zxid
 

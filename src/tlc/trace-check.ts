@@ -15,6 +15,13 @@
 // is the state once they are consumed), gives the spec's state at that
 // point. (Accepting by a violated invariant would have TLC print the whole
 // behaviour, which costs more than checking it.)
+//
+// The events are a definition of their own (`TraceEvents`) and the constant
+// is bound to a definition that names it: TLC computes a module's constant
+// definitions once, before it checks, but a constant bound by `<-` in the
+// cfg evaluates the definition's body at every reference. Bound to the
+// literal itself, each `TraceLog[l]` would build the whole trace again,
+// which cost more than all the spec's steps.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +44,11 @@ export interface TraceCheckSetup {
   traceSpec: string;
   /** more cfg lines: the spec's other constants, bound for this trace */
   cfgLines?: readonly string[];
+  /**
+   * constant definitions the generated module adds (values computed from the
+   * trace, which cfgLines can bind with `<-`); TLC evaluates each once
+   */
+  definitions?: Readonly<Record<string, TlaJson>>;
   /** a folder for the generated modules and TLC's states (each run gets its own inside) */
   workDir: string;
   /** wall-clock limit of one TLC run, seconds */
@@ -62,12 +74,20 @@ const INVARIANT = 'TraceNotFinished';
 const MATCHED = 'TRACE-MATCHED';
 
 /** The module TLC runs for `events`. */
-export function traceModule(name: string, traceSpec: string, events: readonly TlaJson[]): string {
+export function traceModule(
+  name: string,
+  traceSpec: string,
+  events: readonly TlaJson[],
+  definitions: Readonly<Record<string, TlaJson>> = {},
+): string {
   const lines = events.map((e, i) => `    ${tlaLiteral(e, `event ${i + 1}`)}`);
   return [
     `---- MODULE ${name} ----`,
     `EXTENDS ${traceSpec}, TLC`,
-    `TheTrace == <<\n${lines.join(',\n')}\n>>`,
+    `TraceEvents == <<\n${lines.join(',\n')}\n>>`,
+    '\\* what TraceLog is bound to: a name, so that the events are built once',
+    'TheTrace == TraceEvents',
+    ...Object.entries(definitions).map(([k, v]) => `${k} == ${tlaLiteral(v, k)}`),
     '\\* register 1: the most events a behaviour has matched so far, printed as it grows',
     'CheckedInit == TraceInit /\\ TLCSet(1, 0)',
     'CheckedNext ==',
@@ -98,7 +118,7 @@ async function attempt(setup: TraceCheckSetup, events: readonly TlaJson[], mode:
   const dir = mkdtempSync(path.join(setup.workDir, 'trace-'));
   try {
     const name = `TraceRun${++runs}`;
-    writeFileSync(path.join(dir, `${name}.tla`), traceModule(name, setup.traceSpec, events));
+    writeFileSync(path.join(dir, `${name}.tla`), traceModule(name, setup.traceSpec, events, setup.definitions));
     writeFileSync(path.join(dir, `${name}.cfg`), traceCfg(mode, setup.cfgLines));
     const run = await runTlc({
       java: setup.java,

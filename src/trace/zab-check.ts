@@ -19,6 +19,16 @@ export interface ZabCheckEnv {
   timeoutSeconds: number;
 }
 
+/** The values the run's leaders proposed (what the spec's Value is bound to). */
+export function traceValues(trace: Trace): TlaJson {
+  const values = new Map<string, TlaJson>();
+  for (const e of tlaEvents(trace.events.filter((e) => e.action === 'LeaderProcessRequest'))) {
+    const v = (e as Record<string, TlaJson>)['value'];
+    if (v !== undefined) values.set(JSON.stringify(v), v);
+  }
+  return { $set: [...values.values()] };
+}
+
 export function zabSetup(env: ZabCheckEnv, trace: Trace): TraceCheckSetup {
   return {
     ...env,
@@ -28,6 +38,7 @@ export function zabSetup(env: ZabCheckEnv, trace: Trace): TraceCheckSetup {
       `CONSTANT Voter = {${trace.header.voters.join(', ')}}`,
       'CONSTANT Value <- TraceValues',
     ],
+    definitions: { TraceValues: traceValues(trace) },
   };
 }
 
