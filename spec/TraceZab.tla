@@ -2,28 +2,34 @@
 (***************************************************************************)
 (* Is a recorded run of the implementation a behaviour of Zab.tla?         *)
 (*                                                                         *)
-(* TraceLog is the run's steps, in order: each names the Zab.tla action it *)
+(* A trace is a run's steps, in order: each names the Zab.tla action it    *)
 (* was, the server that took it (srv), the other server of the step        *)
 (* (peer), the request's value (LeaderProcessRequest), the notification    *)
 (* received (FLEReceiveNotification), and the spec's variables of srv      *)
-(* after the step (post). A cursor l walks the log: each step of this      *)
-(* spec is the action the event names, with its arguments, and must leave  *)
-(* srv's variables as logged. What the implementation cannot log is filled *)
-(* in: an election notification lost on the way (the network drops it)     *)
-(* before the one the next event receives on the same channel. The trace   *)
-(* is accepted when a behaviour consumes all of it: TLC finds a state that *)
-(* violates TraceNotFinished.                                              *)
+(* after the step (post). Traces holds one or more traces of runs with the *)
+(* same servers; a behaviour replays one of them (t), on its own. A cursor *)
+(* l walks it: each step of this spec is the action the event names, with  *)
+(* its arguments, and must leave srv's variables as logged. What the       *)
+(* implementation cannot log is filled in: an election notification lost   *)
+(* on the way (the network drops it) before the one the next event         *)
+(* receives on the same channel. Trace t is accepted when a behaviour      *)
+(* consumes all of it: it reaches a state with t that violates             *)
+(* TraceNotFinished.                                                       *)
 (***************************************************************************)
 EXTENDS Zab, TLC
 
-CONSTANT TraceLog
-\* Value is bound to the values the run's leaders proposed, which the
-\* checker lists. (Computed here from TraceLog, before TLC has built the
-\* trace once, they would cost a build of the whole trace per event.)
+CONSTANT Traces   \* a sequence of traces, each a sequence of events
+\* Value is bound to the values the runs' leaders proposed, which the
+\* checker lists. (Computed here from Traces, before TLC has built the
+\* traces once, they would cost a build of all of them per event.)
 
-VARIABLE l   \* the next event to match
+VARIABLES
+    t,   \* the trace replayed
+    l    \* its next event to match
 
-traceVars == <<vars, l>>
+traceVars == <<vars, t, l>>
+
+TraceLog == Traces[t]
 
 ZxidAt(h, n) == IF n = 0 THEN ZeroZxid ELSE h[n].zxid
 
@@ -93,7 +99,7 @@ LostNotification(e) ==
 
 TraceLen == Len(TraceLog)
 
-TraceInit == Init /\ l = 1
+TraceInit == Init /\ t \in DOMAIN Traces /\ l = 1
 
 TraceNext ==
     /\ l <= TraceLen
@@ -102,7 +108,9 @@ TraceNext ==
        \/ /\ Action(e)
           /\ PostMatches(e)
           /\ l' = l + 1
+    /\ UNCHANGED t
 
-\* Violated (reported by TLC) once some behaviour has matched every event.
+\* Violated (reported by TLC) once some behaviour has matched every event of
+\* its trace.
 TraceNotFinished == l <= TraceLen
 =============================================================================

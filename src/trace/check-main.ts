@@ -1,7 +1,8 @@
 // make trace-check: Zab traces checked against spec/TraceZab.tla by TLC.
 //
 //   node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--real N] [--mutants]
-//                                     [--corrupt] [--parallel N] [--report FILE] [--save DIR]
+//                                     [--corrupt] [--parallel N] [--batch N] [--report FILE]
+//                                     [--save DIR]
 //
 // - every trace in the fixtures folder (scenario traces kept as regression
 //   fixtures) must be accepted, every one in its `rejected/` folder rejected;
@@ -13,9 +14,12 @@
 //   bug shows must be rejected;
 // - --corrupt: an accepted trace with an event dropped, and with a zxid
 //   changed, must be rejected.
-// It prints one line per trace, the time per trace and per event, and how
-// often each spec action occurred in accepted traces, and exits non-zero
-// when anything is not as expected.
+// Traces with the same servers are checked up to --batch at a time in one
+// TLC run (each on its own: a behaviour replays one trace), --parallel runs
+// at once. It prints one line per trace, the time per trace (its share of
+// its run, by events) and per event, and how often each spec action
+// occurred in accepted traces, and exits non-zero when anything is not as
+// expected.
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,12 +29,16 @@ import { SPEC_ACTIONS } from '../core/zab/trace.js';
 import { inParallel, type TraceVerdict } from '../tlc/trace-check.js';
 import { type Trace, readTrace, writeTrace } from './events.js';
 import { realRun } from './real-run.js';
-import { BUGS, actionCounts, checkZabTrace, defaultEnv, simulatedTrace } from './zab-check.js';
+import { BUGS, actionCounts, batches, checkZabTraces, defaultEnv, simulatedTrace } from './zab-check.js';
 
 /** dist/src/trace/check-main.js lives three folders below the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-const USAGE = 'usage: node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--real N] [--mutants] [--corrupt] [--parallel N] [--report FILE] [--save DIR]';
+const USAGE =
+  'usage: node dist/src/trace/check-main.js [--seeds A..B] [--fixtures DIR] [--real N] [--mutants] [--corrupt] [--parallel N] [--batch N] [--report FILE] [--save DIR]';
+
+/** Traces per TLC run unless --batch says otherwise: TLC's start is then a small part of a trace's time. */
+const BATCH = 10;
 
 interface Options {
   seeds: [number, number] | null;
@@ -39,12 +47,13 @@ interface Options {
   mutants: boolean;
   corrupt: boolean;
   parallel: number;
+  batch: number;
   report: string | null;
   save: string | null;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { seeds: null, fixtures: null, real: 0, mutants: false, corrupt: false, parallel: 2, report: null, save: null };
+  const o: Options = { seeds: null, fixtures: null, real: 0, mutants: false, corrupt: false, parallel: 2, batch: BATCH, report: null, save: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -73,6 +82,9 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case '--parallel':
         o.parallel = Math.max(1, Number(value()) || 1);
+        break;
+      case '--batch':
+        o.batch = Math.max(1, Number(value()) || 1);
         break;
       case '--report':
         o.report = value();
@@ -179,24 +191,34 @@ async function main(): Promise<number> {
       else jobs.push({ name: `bug ${bug} (seed ${m.seed})`, expect: 'rejected', trace: m.trace });
     }
   }
-  const results: Checked[] = await inParallel(jobs, opts.parallel, async (j) => {
-    const verdict = await checkZabTrace(env, j.trace);
-    const c = { ...j, verdict };
-    console.log(`${verdict.kind === j.expect ? 'ok  ' : 'FAIL'} ${describe(c)}`);
-    return c;
-  });
+  /** Checks `list` in batches, printing a line per trace as each batch ends. */
+  const check = async (list: readonly { name: string; expect: 'accepted' | 'rejected'; trace: Trace }[]): Promise<Checked[]> => {
+    const out: Checked[] = [];
+    const groups = batches(
+      list.map((j) => j.trace),
+      opts.batch,
+    );
+    await inParallel(groups, opts.parallel, async (group) => {
+      const verdicts = await checkZabTraces(
+        env,
+        group.map((i) => list[i]!.trace),
+      );
+      for (const [k, i] of group.entries()) {
+        const c: Checked = { ...list[i]!, verdict: verdicts[k]! };
+        console.log(`${c.verdict.kind === c.expect ? 'ok  ' : 'FAIL'} ${describe(c)}`);
+        out[i] = c;
+      }
+    });
+    return out;
+  };
+  const results: Checked[] = await check(jobs);
   if (opts.corrupt) {
     const base = results.find((r) => r.expect === 'accepted' && r.verdict.kind === 'accepted' && r.trace.events.length > 50);
     if (!base) {
       console.log('FAIL no accepted trace to corrupt');
       missing.push('corruption');
     } else {
-      const more = await inParallel(corruptions(base.trace), opts.parallel, async (c) => {
-        const verdict = await checkZabTrace(env, c.trace);
-        const r: Checked = { name: `${base.name}, ${c.name}`, expect: 'rejected', trace: c.trace, verdict };
-        console.log(`${verdict.kind === 'rejected' ? 'ok  ' : 'FAIL'} ${describe(r)}`);
-        return r;
-      });
+      const more = await check(corruptions(base.trace).map((c) => ({ name: `${base.name}, ${c.name}`, expect: 'rejected' as const, trace: c.trace })));
       results.push(...more);
     }
   }

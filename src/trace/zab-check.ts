@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type ZabBugs } from '../core/zab/member.js';
 import type { SpecEvent } from '../core/zab/trace.js';
 import { type EnsembleOptions, defaultEnsemble, simulateEnsemble } from '../sim/ensemble.js';
-import { type TraceCheckSetup, type TraceVerdict, checkTrace } from '../tlc/trace-check.js';
+import { type TraceCheckSetup, type TraceVerdict, checkTrace, checkTraces } from '../tlc/trace-check.js';
 import type { TlaJson } from './tla-literal.js';
 import type { Trace } from './events.js';
 
@@ -19,26 +19,37 @@ export interface ZabCheckEnv {
   timeoutSeconds: number;
 }
 
-/** The values the run's leaders proposed (what the spec's Value is bound to). */
-export function traceValues(trace: Trace): TlaJson {
+/** The values the runs' leaders proposed (what the spec's Value is bound to). */
+export function traceValues(traces: readonly Trace[]): TlaJson {
   const values = new Map<string, TlaJson>();
-  for (const e of tlaEvents(trace.events.filter((e) => e.action === 'LeaderProcessRequest'))) {
-    const v = (e as Record<string, TlaJson>)['value'];
-    if (v !== undefined) values.set(JSON.stringify(v), v);
+  for (const t of traces) {
+    for (const e of tlaEvents(t.events.filter((e) => e.action === 'LeaderProcessRequest'))) {
+      const v = (e as Record<string, TlaJson>)['value'];
+      if (v !== undefined) values.set(JSON.stringify(v), v);
+    }
   }
   return { $set: [...values.values()] };
 }
 
-export function zabSetup(env: ZabCheckEnv, trace: Trace): TraceCheckSetup {
+/** What traces one TLC run can check: those with the same servers and voters. */
+export function batchKey(trace: Trace): string {
+  return JSON.stringify([trace.header.servers, trace.header.voters]);
+}
+
+/** The setup for checking `traces` (of one batch key) in one TLC run. */
+export function zabSetup(env: ZabCheckEnv, traces: readonly Trace[]): TraceCheckSetup {
+  const first = traces[0];
+  if (!first) throw new Error('no trace to check');
+  if (traces.some((t) => batchKey(t) !== batchKey(first))) throw new Error('traces checked together must have the same servers and voters');
   return {
     ...env,
     traceSpec: 'TraceZab',
     cfgLines: [
-      `CONSTANT Server = {${trace.header.servers.join(', ')}}`,
-      `CONSTANT Voter = {${trace.header.voters.join(', ')}}`,
+      `CONSTANT Server = {${first.header.servers.join(', ')}}`,
+      `CONSTANT Voter = {${first.header.voters.join(', ')}}`,
       'CONSTANT Value <- TraceValues',
     ],
-    definitions: { TraceValues: traceValues(trace) },
+    definitions: { TraceValues: traceValues(traces) },
   };
 }
 
@@ -48,7 +59,38 @@ export function tlaEvents(events: readonly SpecEvent[]): TlaJson[] {
 }
 
 export async function checkZabTrace(env: ZabCheckEnv, trace: Trace): Promise<TraceVerdict> {
-  return checkTrace(zabSetup(env, trace), tlaEvents(trace.events));
+  return checkTrace(zabSetup(env, [trace]), tlaEvents(trace.events));
+}
+
+/** Checks traces with the same servers and voters in one TLC run, each on its own. */
+export async function checkZabTraces(env: ZabCheckEnv, traces: readonly Trace[]): Promise<TraceVerdict[]> {
+  if (traces.length === 0) return [];
+  return checkTraces(
+    zabSetup(env, traces),
+    traces.map((t) => tlaEvents(t.events)),
+  );
+}
+
+/**
+ * `traces` in batches to check in one TLC run each: the same servers and
+ * voters, at most `size` traces; positions into `traces`.
+ */
+export function batches(traces: readonly Trace[], size: number): number[][] {
+  const groups = new Map<string, number[][]>();
+  const out: number[][] = [];
+  for (const [i, t] of traces.entries()) {
+    const key = batchKey(t);
+    const open = groups.get(key) ?? [];
+    groups.set(key, open);
+    let last = open[open.length - 1];
+    if (!last || last.length >= Math.max(1, size)) {
+      last = [];
+      open.push(last);
+      out.push(last);
+    }
+    last.push(i);
+  }
+  return out;
 }
 
 export const BUGS: readonly (keyof ZabBugs)[] = ['commitBeforeQuorum', 'ackBeforeFsync', 'acceptStaleProposal', 'zxidBeforeEpoch'];

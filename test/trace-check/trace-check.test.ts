@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkTrace, type TraceCheckSetup } from '../../src/tlc/trace-check.js';
+import { checkTrace, checkTraces, type TraceCheckSetup } from '../../src/tlc/trace-check.js';
 import type { TlaJson } from '../../src/trace/tla-literal.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -66,5 +66,27 @@ describe('the trace checker on a toy spec', () => {
   it('reports an error, not a verdict, for a trace the spec cannot even read', async () => {
     const v = await checkTrace(setup(), [{ action: 'Add', count: 1 }]); // no n: Event.n does not exist
     expect(v.kind).toBe('error');
+  });
+
+  it('checks several traces in one run, each on its own', async () => {
+    const accepted: TlaJson[] = [
+      { action: 'Add', n: 3, count: 3 },
+      { action: 'Add', n: 3, count: 6 },
+      { action: 'Reset' },
+    ];
+    // the other traces' behaviours reach a Reset after count 6; this one must not borrow them
+    const rejected: TlaJson[] = [
+      { action: 'Add', n: 1, count: 1 },
+      { action: 'Reset' },
+    ];
+    const vs = await checkTraces(setup(), [accepted, rejected, accepted]);
+    expect(vs.map((v) => v.kind)).toEqual(['accepted', 'rejected', 'accepted']);
+    expect(vs[1]).toMatchObject({ kind: 'rejected', firstUnmatched: 2, tlcRuns: 2 });
+    if (vs[1]!.kind === 'rejected') expect(vs[1]!.stateBefore).toMatchObject({ count: '1', l: '2' });
+  });
+
+  it('finds which trace of a run the spec cannot read, and still judges the others', async () => {
+    const vs = await checkTraces(setup(), [[{ action: 'Add', n: 1, count: 1 }], [{ action: 'Add', count: 1 }]]);
+    expect(vs.map((v) => v.kind)).toEqual(['accepted', 'error']);
   });
 });
