@@ -194,15 +194,9 @@ async function main(): Promise<number> {
   /** Checks `list` in batches, printing a line per trace as each batch ends. */
   const check = async (list: readonly { name: string; expect: 'accepted' | 'rejected'; trace: Trace }[]): Promise<Checked[]> => {
     const out: Checked[] = [];
-    const groups = batches(
-      list.map((j) => j.trace),
-      opts.batch,
-    );
+    const groups = batches(list.map((j) => j.trace), opts.batch);
     await inParallel(groups, opts.parallel, async (group) => {
-      const verdicts = await checkZabTraces(
-        env,
-        group.map((i) => list[i]!.trace),
-      );
+      const verdicts = await checkZabTraces(env, group.map((i) => list[i]!.trace));
       for (const [k, i] of group.entries()) {
         const c: Checked = { ...list[i]!, verdict: verdicts[k]! };
         console.log(`${c.verdict.kind === c.expect ? 'ok  ' : 'FAIL'} ${describe(c)}`);

@@ -65,10 +65,7 @@ export async function checkZabTrace(env: ZabCheckEnv, trace: Trace): Promise<Tra
 /** Checks traces with the same servers and voters in one TLC run, each on its own. */
 export async function checkZabTraces(env: ZabCheckEnv, traces: readonly Trace[]): Promise<TraceVerdict[]> {
   if (traces.length === 0) return [];
-  return checkTraces(
-    zabSetup(env, traces),
-    traces.map((t) => tlaEvents(t.events)),
-  );
+  return checkTraces(zabSetup(env, traces), traces.map((t) => tlaEvents(t.events)));
 }
 
 /**
