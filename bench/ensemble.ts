@@ -27,13 +27,14 @@
 //     [--tick-time 2000] [--init-limit 10] [--sync-limit 5] [--snap-count 100000]
 //     [--kills 10] [--kill-blocks 2] [--election-tick-time 200] [--probe-timeout 250]
 //     [--transactions 100000] [--catchups 3] [--latency-writes 2000]
-//     [--zk-heap 1000m] [--dir DIR] [--profile DIR]
+//     [--zk-heap 1000m] [--dir DIR] [--profile DIR] [--trace-dir DIR]
 //
 // --kills is the number of kills per ensemble, made in --kill-blocks blocks
 // (one ensemble's block, then the other's); --catchups the repeats per
 // ensemble. --prime is the seconds of unmeasured load each ensemble gets
 // before its measured runs (bench/lib/ensemble-load.ts). --profile writes a CPU profile of each of our members there
-// (node --cpu-prof), to see where their time goes.
+// (node --cpu-prof), to see where their time goes. --trace-dir has our
+// members write their traces there (traceDir), to measure what that costs.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,7 @@ function parse(): Options {
       prime: { type: 'string', default: '30' },
       'latency-writes': { type: 'string', default: '2000' },
       profile: { type: 'string' },
+      'trace-dir': { type: 'string' },
     },
   });
   const num = (name: keyof typeof values & string, min: number): number => numberOption(name, String(values[name]), min);
@@ -97,6 +99,7 @@ function parse(): Options {
     logLevel: 'warn',
     nodeFlags: values.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [],
     startTimeoutMs: 60000,
+    ...(values['trace-dir'] !== undefined ? { traceDir: path.resolve(values['trace-dir']) } : {}),
   };
   const kills = num('kills', 1);
   const blocks = Math.min(kills, num('kill-blocks', 1));

@@ -42,6 +42,8 @@ export interface EnsembleSettings extends ServerSettings {
   nodeFlags: string[];
   /** how long a member may take to start serving, ms */
   startTimeoutMs: number;
+  /** our members write their traces to this folder (traceDir), to measure what that costs */
+  traceDir?: string;
 }
 
 export interface LogLine {
@@ -205,6 +207,7 @@ export class Ensemble {
       await fsp.writeFile(path.join(dataDir, 'myid'), `${id}\n`);
       const cfgPath = path.join(home, 'zoo.cfg');
       const extra = [`initLimit=${settings.initLimit}`, `syncLimit=${settings.syncLimit}`, ...serverLines];
+      if (settings.traceDir !== undefined && kind === 'verikeeper') extra.push(`traceDir=${path.join(settings.traceDir, path.basename(dir))}`);
       await fsp.writeFile(cfgPath, zooCfg(dataDir, ports[i]!.client, settings, extra));
       members.push(new EnsembleMember(kind, id, ports[i]!.client, dataDir, cfgPath, settings));
     }

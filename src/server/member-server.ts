@@ -12,8 +12,11 @@
 // depends on the epoch goes out only once it is durable.
 //
 // With traceDir set, the member writes its trace there (./member-trace.ts):
-// each turn's steps go to the file before any of the turn's effects is
-// carried out, and the transport adds a line for every message.
+// its steps are on file before the transport writes anything to a peer and
+// before a connection is opened or closed (so no other member can have seen
+// what a step did before the step is on file, even if this process is
+// killed), and at least every tick otherwise; the transport adds a line
+// per message.
 
 import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';
@@ -77,7 +80,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
       handler: this,
       connectTimeoutMs: Math.max(1000, config.tickTime * config.initLimit),
       maxPacketBytes: 2 * config.juteMaxBuffer + 1024,
-      ...(traceFile ? { wire: (dir: 'send' | 'recv', id: string) => traceFile.wire(dir, id) } : {}),
+      ...(traceFile ? { wire: (dir: 'send' | 'recv', id: string) => traceFile.wire(dir, id), beforeWrite: () => traceFile.flush() } : {}),
     });
   }
 
@@ -144,6 +147,8 @@ export class MemberServer extends ServerShell implements PeerHandler {
   private tick(): void {
     if (this.failed) return;
     this.step((m) => m.tick(this.clock()));
+    // what no message has carried out yet goes to the file at least this often
+    this.traceFile?.flush();
     this.port.flushOutput();
     // the lock is checked about once a second
     if (++this.ticks % 50 === 0) this.checkLocks();
@@ -233,15 +238,11 @@ export class MemberServer extends ServerShell implements PeerHandler {
     if (this.failed) return;
     const effects = this.member.ready();
     const trace = this.traceFile;
-    if (trace) {
-      for (const e of effects) if (e.kind === 'step') trace.step(e.event);
-      trace.flush();
-    }
+    if (trace) for (const e of effects) if (e.kind === 'step') trace.step(e.event);
     for (const e of effects) {
       if (this.held !== null) this.held.push(e);
       else this.carryOut(e);
     }
-    trace?.flush();
   }
 
   protected durable(zxid: number): void {
@@ -322,12 +323,14 @@ export class MemberServer extends ServerShell implements PeerHandler {
         this.transport.sendVote(e.to, e.n);
         return;
       case 'connect':
+        this.traceFile?.flush();
         this.transport.connect(e.to);
         return;
       case 'send':
         this.transport.send(e.conn, e.packet);
         return;
       case 'disconnect':
+        this.traceFile?.flush();
         this.transport.disconnect(e.conn);
         return;
       case 'role':

@@ -1,9 +1,11 @@
 // A member's own trace (traceDir in zoo.cfg): its spec steps and the
 // messages it sends and receives, appended to <traceDir>/member-<id>.ndjson
-// in the format src/trace/events.ts describes. Lines are buffered within a
-// turn and written with one system call before the turn's effects are
-// carried out, so a step is on file before any message it sent can have
-// arrived anywhere, and a process killed at any point leaves whole lines.
+// in the format src/trace/events.ts describes. Lines are buffered and
+// written with one system call before the transport writes to a peer's
+// socket and before a connection is opened or closed (MemberServer), so a
+// step is on file before any
+// message it sent can have arrived anywhere, and a process killed at any
+// point leaves whole lines.
 
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';

@@ -61,10 +61,15 @@ export interface PeerTransportOptions {
    * before the handler hears of it.
    */
   wire?: (dir: 'send' | 'recv', id: string) => void;
+  /** called right before anything is written to a peer's socket (a member trace goes to its file first) */
+  beforeWrite?: () => void;
 }
 
-/** How many messages went each way on a connection, for the ids of the next ones. */
+/** A connection's names for its messages each way, and how many went each way. */
 interface WireCount {
+  /** "kind:local>remote#" and "kind:remote>local#" (asked of the socket once: each is a system call) */
+  out: string;
+  in: string;
   sent: number;
   received: number;
 }
@@ -115,13 +120,13 @@ export class PeerTransport {
     if (!wire) return;
     let c = this.counts.get(socket);
     if (!c) {
-      c = { sent: 0, received: 0 };
+      const local = `${socket.localAddress}:${socket.localPort}`;
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      c = { out: `${kind}:${local}>${remote}#`, in: `${kind}:${remote}>${local}#`, sent: 0, received: 0 };
       this.counts.set(socket, c);
     }
-    const local = `${socket.localAddress}:${socket.localPort}`;
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (dir === 'send') wire('send', `${kind}:${local}>${remote}#${++c.sent}`);
-    else wire('recv', `${kind}:${remote}>${local}#${++c.received}`);
+    if (dir === 'send') wire('send', c.out + ++c.sent);
+    else wire('recv', c.in + ++c.received);
   }
 
   private server(id: ServerId): QuorumServer {
@@ -149,6 +154,7 @@ export class PeerTransport {
     const link = this.election.get(to);
     if (link && !link.socket.destroyed) {
       this.tap(link.socket, 'e', 'send');
+      this.o.beforeWrite?.();
       link.socket.write(encodeNotification(n));
       return;
     }
@@ -228,6 +234,7 @@ export class PeerTransport {
     this.waiting.delete(link.peer);
     if (last) {
       this.tap(link.socket, 'e', 'send');
+      this.o.beforeWrite?.();
       link.socket.write(encodeNotification(last));
     }
     this.o.handler.onElectionConnected?.(link.peer);
@@ -354,10 +361,12 @@ export class PeerTransport {
           while (n < link.queue.length && link.queue[n] instanceof Uint8Array) n++;
           if (n > 0) {
             const chunk = link.queue.splice(0, n) as Uint8Array[];
+            this.o.beforeWrite?.();
             link.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
             continue;
           }
           const next = link.queue.shift() as SnapshotStream;
+          this.o.beforeWrite?.();
           for await (const piece of next) {
             if (link.socket.destroyed) break;
             if (!link.socket.write(piece)) await new Promise<void>((resolve) => link.socket.once('drain', resolve));
