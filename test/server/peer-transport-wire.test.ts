@@ -2,22 +2,13 @@
 // and the receiver's lines name each message alike, on the election
 // connection and on a quorum connection, with nothing added to the wire.
 
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/core/zab/messages.js';
 import type { QuorumServer } from '../../src/server/config.js';
 import { memoryLogger } from '../../src/server/log.js';
 import { peerCheck } from '../../src/server/peer-codec.js';
 import { PeerTransport, type PeerHandler } from '../../src/server/peer-transport.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../integration/server.js';
 
 const vote: Notification = { leader: 2, zxid: 0, peerEpoch: 0, electionEpoch: 1, state: 'LOOKING' };
 
