@@ -80,7 +80,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
       handler: this,
       connectTimeoutMs: Math.max(1000, config.tickTime * config.initLimit),
       maxPacketBytes: 2 * config.juteMaxBuffer + 1024,
-      ...(traceFile ? { wire: (dir: 'send' | 'recv', id: string) => traceFile.wire(dir, id), beforeWrite: () => traceFile.flush() } : {}),
+      ...(traceFile ? { wire: (dir: 'send' | 'recv', channel: string, n: number) => traceFile.wire(dir, channel, n), beforeWrite: () => traceFile.flush() } : {}),
     });
   }
 

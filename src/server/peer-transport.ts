@@ -55,19 +55,20 @@ export interface PeerTransportOptions {
   /** the largest quorum packet accepted */
   maxPacketBytes: number;
   /**
-   * Hears of every message to or from another member (a member trace): its
-   * id is the same at both ends (see src/trace/events.ts). Called for a
-   * message sent when it is queued for its connection, for one received
-   * before the handler hears of it.
+   * Hears of every message to or from another member (a member trace): the
+   * way it went (kind:host:port>host:port, the sender's view) and its number
+   * that way, which both ends compute alike (see src/trace/events.ts).
+   * Called for a message sent when it is queued for its connection, for one
+   * received before the handler hears of it.
    */
-  wire?: (dir: 'send' | 'recv', id: string) => void;
+  wire?: (dir: 'send' | 'recv', channel: string, n: number) => void;
   /** called right before anything is written to a peer's socket (a member trace goes to its file first) */
   beforeWrite?: () => void;
 }
 
 /** A connection's names for its messages each way, and how many went each way. */
 interface WireCount {
-  /** "kind:local>remote#" and "kind:remote>local#" (asked of the socket once: each is a system call) */
+  /** "kind:local>remote" and "kind:remote>local" (asked of the socket once: each is a system call) */
   out: string;
   in: string;
   sent: number;
@@ -122,11 +123,11 @@ export class PeerTransport {
     if (!c) {
       const local = `${socket.localAddress}:${socket.localPort}`;
       const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-      c = { out: `${kind}:${local}>${remote}#`, in: `${kind}:${remote}>${local}#`, sent: 0, received: 0 };
+      c = { out: `${kind}:${local}>${remote}`, in: `${kind}:${remote}>${local}`, sent: 0, received: 0 };
       this.counts.set(socket, c);
     }
-    if (dir === 'send') wire('send', c.out + ++c.sent);
-    else wire('recv', c.in + ++c.received);
+    if (dir === 'send') wire('send', c.out, ++c.sent);
+    else wire('recv', c.in, ++c.received);
   }
 
   private server(id: ServerId): QuorumServer {

@@ -53,7 +53,7 @@ describe('message ids in member traces', () => {
         handler,
         connectTimeoutMs: 5000,
         maxPacketBytes: 1 << 20,
-        wire: (dir, id) => wires.get(myid)!.push(`${dir} ${id}`),
+        wire: (dir, channel, n) => wires.get(myid)!.push(`${dir} ${channel}#${n}`),
       });
       open.push(t);
       return t;

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SpecAction, SpecEvent, SpecPost } from '../../src/core/zab/trace.js';
 import { type MemberHeader, type MemberIncarnation, type MemberLine, TraceFormatError, readMemberTrace } from '../../src/trace/events.js';
 import { mergeMemberTraces } from '../../src/trace/merge.js';
-import { MemberTraceFile, appendCrash, memberTracePath } from '../../src/server/member-trace.js';
+import { MemberTraceFile, appendCrash, memberTracePath, traceClock } from '../../src/server/member-trace.js';
 
 const SERVERS = [1, 2, 3];
 
@@ -184,7 +184,7 @@ describe('member trace files', () => {
     const first = MemberTraceFile.open(dir, 2, SERVERS, SERVERS);
     expect(first.restarted).toBe(false);
     first.step(step(2, 'FLEDecide'));
-    first.wire('send', 'e:a>b#1');
+    first.wire('send', 'e:a>b', 1);
     first.flush();
     // nothing is lost if the process dies now: the lines are in the file
     const written = readMemberTrace(readFileSync(memberTracePath(dir, 2), 'utf8'));
@@ -192,7 +192,7 @@ describe('member trace files', () => {
     appendCrash(dir, 2, 12345);
     const second = MemberTraceFile.open(dir, 2, SERVERS, SERVERS);
     expect(second.restarted).toBe(true);
-    second.wire('recv', 'e:b>a#1');
+    second.wire('recv', 'e:b>a', 1);
     second.close();
     const parts = readMemberTrace(readFileSync(memberTracePath(dir, 2), 'utf8'), 'member-2');
     expect(parts.map((p) => p.lines.length)).toEqual([3, 1]);
@@ -200,13 +200,68 @@ describe('member trace files', () => {
     expect(parts[1]!.header.pid).toBe(process.pid);
   });
 
+  it('time lines by the host clock every process shares (hrtime), to the microsecond', () => {
+    for (let i = 0; i < 1000; i++) {
+      const before = Number(process.hrtime.bigint() / 1000n);
+      const t = traceClock();
+      const after = Number(process.hrtime.bigint() / 1000n);
+      expect(t).toBeGreaterThanOrEqual(before - 1);
+      expect(t).toBeLessThanOrEqual(after + 1);
+    }
+  });
+
+  it('log only the variables a step changed, and read back whole steps', () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'member-trace-'));
+    const f = MemberTraceFile.open(dir, 3, SERVERS, SERVERS);
+    const first = step(3, 'FLEDecide', undefined, { state: 'LEADING', zabState: 'DISCOVERY' });
+    const second = step(3, 'LeaderProcessRequest', undefined, { state: 'LEADING', zabState: 'DISCOVERY', last: [1, 1] });
+    const third = step(3, 'LeaderProcessACK', 1, { state: 'LEADING', zabState: 'DISCOVERY', last: [1, 1] });
+    f.step(first);
+    f.wire('recv', 'q:b>a', 1);
+    f.step(second);
+    f.wire('send', 'q:a>b', 1);
+    f.wire('send', 'q:a>c', 1);
+    f.wire('recv', 'q:b>a', 2);
+    f.step(third);
+    f.wire('recv', 'q:b>a', 3);
+    f.close();
+    const text = readFileSync(memberTracePath(dir, 3), 'utf8');
+    // a step's line holds the messages received before it and sent after it, by channel and number
+    const onFile = text.trim().split('\n').slice(1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(onFile.map((l) => l['id'] ?? [l['recv'], l['send']])).toEqual([
+      'q:b>a',
+      [undefined, undefined],
+      'q:a>b',
+      'q:a>c',
+      [[[1, 1]], [[2, 1], [3, 1]]],
+      [[[1, 2]], undefined],
+      [[1, 3], undefined],
+    ]);
+    // on file a line's time is the time since the line before; read back, the host's clock again
+    const [part] = readMemberTrace(text);
+    const times = part!.lines.map((l) => l.t);
+    expect(times.every((t, i) => t >= (i === 0 ? part!.header.t : times[i - 1]!))).toBe(true);
+    expect(times.at(-1)! - part!.header.t).toBe(onFile.reduce((sum, l) => sum + ((l['dt'] as number | undefined) ?? 0), 0));
+    const read = readMemberTrace(text)[0]!.lines.map((l) => ('step' in l ? l.step.action : 'send' in l ? `send ${l.send}` : 'recv' in l ? `recv ${l.recv}` : 'crash'));
+    expect(read).toEqual(['FLEDecide', 'recv q:b>a#1', 'LeaderProcessRequest', 'send q:a>b#1', 'send q:a>c#1', 'recv q:b>a#2', 'LeaderProcessACK', 'recv q:b>a#3']);
+    expect(onFile.filter((l) => 'step' in l).map((l) => (l['step'] as { post: object }).post)).toEqual([first.post, { last: [1, 1] }, {}]);
+    expect(readMemberTrace(text)[0]!.lines.flatMap((l) => ('step' in l ? [l.step] : []))).toEqual([first, second, third]);
+    // a process's first step carries every variable; a trace whose first step does not is refused
+    const lines = text.split('\n').filter((l) => !l.includes('"channel"'));
+    expect(() => readMemberTrace([lines[0], lines[2]].join('\n'), 'm')).toThrow(/m line 2: .*first step.*state, zabState, clock/);
+  });
+
   it('refuse a step that is not one, when written and when read', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'member-trace-'));
     const f = MemberTraceFile.open(dir, 1, SERVERS, SERVERS);
-    expect(() => f.step({ ...step(1, 'FLEDecide'), action: 'Teleport' as SpecAction })).toThrow(TraceFormatError);
-    f.close();
+    // checked when its line is done: here, when it is to be written
+    f.step({ ...step(1, 'FLEDecide'), action: 'Teleport' as SpecAction });
+    expect(() => f.flush()).toThrow(TraceFormatError);
+    f.step(step(1, 'FLEDecide', undefined, { clock: -1 }));
+    expect(() => f.close()).toThrow(/member trace step: .*clock/);
     expect(() => readMemberTrace('{"t":1,"step":{}}\n', 'm')).toThrow(/m line 1: a line before the first header/);
     expect(() => readMemberTrace(`${JSON.stringify(header(1))}\n{"t":1,"send":3}\n`, 'm')).toThrow(/m line 2/);
     expect(() => readMemberTrace(`${JSON.stringify(header(1))}\nnot json\n`, 'm')).toThrow(/m line 2: not JSON/);
+    expect(() => readMemberTrace(`${JSON.stringify(header(1))}\n{"dt":1,"send":[2,1]}\n`, 'm')).toThrow(/m line 2: channel 2 was not named/);
   });
 });
