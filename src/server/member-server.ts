@@ -118,7 +118,7 @@ export class MemberServer extends ServerShell implements PeerHandler {
         minNotificationInterval: Math.min(200, config.tickTime),
         maxNotificationInterval: 60000,
         commitLogCount: config.commitLogCount,
-        ...(traceFile ? { trace: true } : {}),
+        ...(traceFile ? { traceSteps: true } : {}),
         ...(repaired ? { repaired } : {}),
         ...coreSettings(config, sessionKey),
       };

@@ -12,7 +12,8 @@ import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ServerId } from '../core/zab/messages.js';
 import type { SpecEvent, SpecPost } from '../core/zab/trace.js';
-import { type MemberStepLine, type WireMessage, memberLine, postChange } from '../trace/events.js';
+import { JsonOut } from '../trace/compiled-codec.js';
+import { type MemberStepLine, type WireMessage, memberLine, postChange, writeMemberLine } from '../trace/events.js';
 
 // performance.now() reads the same monotonic clock as hrtime, from this
 // process's start, without allocating a bigint for every line. The offset
@@ -41,7 +42,7 @@ export function memberTracePath(traceDir: string, myid: ServerId): string {
 
 export class MemberTraceFile {
   /** lines not yet written, each ending in a newline */
-  private pending = '';
+  private readonly pending = new JsonOut();
   /** the last step's line and its time, which takes the messages sent after it until the next line or write */
   private line: MemberStepLine | null = null;
   private lineTime = 0;
@@ -78,7 +79,7 @@ export class MemberTraceFile {
     const fd = openSync(memberTracePath(traceDir, myid), 'a');
     const t = traceClock();
     const file = new MemberTraceFile(fd, fstatSync(fd).size > 0, t);
-    file.pending += memberLine({ member: 'verikeeper-zab-member', srv: myid, servers: [...servers], voters: [...voters], pid: process.pid, t }) + '\n';
+    writeMemberLine({ member: 'verikeeper-zab-member', srv: myid, servers: [...servers], voters: [...voters], pid: process.pid, t }, file.pending);
     file.flush();
     return file;
   }
@@ -104,12 +105,12 @@ export class MemberTraceFile {
     if (c === undefined) {
       c = this.channels.size + 1;
       this.channels.set(channel, c);
-      this.pending += memberLine({ channel: c, id: channel }) + '\n';
+      writeMemberLine({ channel: c, id: channel }, this.pending);
     }
     const m: WireMessage = [c, n];
     if (dir === 'recv') (this.received ??= []).push(m);
     else if (this.line) (this.line.send ??= []).push(m);
-    else this.pending += memberLine({ dt: this.since(traceClock()), send: m }) + '\n';
+    else writeMemberLine({ dt: this.since(traceClock()), send: m }, this.pending);
   }
 
   private endLine(): void {
@@ -117,21 +118,22 @@ export class MemberTraceFile {
     if (line === null) return;
     this.line = null;
     line.dt = this.since(this.lineTime);
-    this.pending += memberLine(line) + '\n';
+    writeMemberLine(line, this.pending);
   }
 
   flush(): void {
     this.endLine();
-    if (this.pending === '' || this.fd < 0) return;
-    const text = this.pending;
-    this.pending = '';
-    writeSync(this.fd, text);
+    const out = this.pending;
+    if (out.pos === 0 || this.fd < 0) return;
+    let done = 0;
+    while (done < out.pos) done += writeSync(this.fd, out.buf, done, out.pos - done);
+    out.pos = 0;
   }
 
   close(): void {
     if (this.fd < 0) return;
     this.endLine();
-    for (const m of this.received ?? []) this.pending += memberLine({ dt: this.since(traceClock()), recv: m }) + '\n';
+    for (const m of this.received ?? []) writeMemberLine({ dt: this.since(traceClock()), recv: m }, this.pending);
     this.received = undefined;
     this.flush();
     closeSync(this.fd);

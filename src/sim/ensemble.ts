@@ -205,7 +205,8 @@ export function simulateEnsemble(opts: EnsembleOptions): EnsembleResult {
     containerMaxPerMinute: 10000,
     // each member starts with a key of its own (on its disk); the leader's reaches the others
     sessionKey: new Uint8Array(32),
-    trace: true,
+    traceSteps: true,
+    traceNotes: true,
     ...(opts.bugs ? { bugs: opts.bugs } : {}),
   };
   for (const id of ids) {

@@ -13,7 +13,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { SPEC_ACTIONS, type SpecAction, type SpecEvent, type SpecPost } from '../core/zab/trace.js';
-import { compileCodec } from './compiled-codec.js';
+import { JsonOut, compileWriter } from './compiled-codec.js';
 
 const Nat = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'Nat');
 const Zxid = t.tuple([Nat, Nat]);
@@ -134,32 +134,44 @@ export type MemberFileLine =
 /** A line of a member trace as read: one message or one step, its post whole again. */
 export type MemberLine = { t: number; step: SpecEvent } | { t: number; send: string } | { t: number; recv: string } | { t: number; crash: true };
 
-// compiled, since a leader writes a dozen lines per client write
-const headerJson = compileCodec(MemberHeaderCodec);
-const stepJson = compileCodec(StepLineCodec);
-const channelJson = compileCodec(ChannelLineCodec);
-const sendJson = compileCodec(SendLineCodec);
-const recvJson = compileCodec(RecvLineCodec);
-const crashJson = compileCodec(CrashLineCodec);
+// compiled: a leader writes a few lines for every client write
+const headerJson = compileWriter(MemberHeaderCodec);
+const stepJson = compileWriter(StepLineCodec);
+const channelJson = compileWriter(ChannelLineCodec);
+const sendJson = compileWriter(SendLineCodec);
+const recvJson = compileWriter(RecvLineCodec);
+const crashJson = compileWriter(CrashLineCodec);
+const NEWLINE = 0x0a;
 
-/** A member trace line as JSON, checked against its codec. */
-export function memberLine(line: MemberHeader | MemberFileLine): string {
-  const [json, codec, what] =
+/** Writes a member trace line and its newline at out.pos, checked against its codec. */
+export function writeMemberLine(line: MemberHeader | MemberFileLine, out: JsonOut): void {
+  const [ok, codec, what] =
     'member' in line
-      ? [headerJson(line), MemberHeaderCodec, 'member trace header']
+      ? [headerJson(line, out), MemberHeaderCodec, 'member trace header']
       : 'step' in line
-        ? [stepJson(line), StepLineCodec, 'member trace step']
+        ? [stepJson(line, out), StepLineCodec, 'member trace step']
         : 'channel' in line
-          ? [channelJson(line), ChannelLineCodec, 'member trace channel']
+          ? [channelJson(line, out), ChannelLineCodec, 'member trace channel']
           : 'crash' in line
-          ? [crashJson(line), CrashLineCodec, 'member trace crash']
-          : 'send' in line
-            ? [sendJson(line), SendLineCodec, 'member trace send']
-            : [recvJson(line), RecvLineCodec, 'member trace line'];
-  if (json !== undefined) return json;
+            ? [crashJson(line, out), CrashLineCodec, 'member trace crash']
+            : 'send' in line
+              ? [sendJson(line, out), SendLineCodec, 'member trace send']
+              : [recvJson(line, out), RecvLineCodec, 'member trace line'];
+  if (ok) {
+    out.room(1);
+    out.buf[out.pos++] = NEWLINE;
+    return;
+  }
   // not what the codec says: io-ts names what is wrong
   decode(codec as t.Mixed, line, what);
   throw new TraceFormatError(`${what}: a number that is not finite in ${JSON.stringify(line)}`);
+}
+
+/** A member trace line as JSON (without its newline), checked against its codec. */
+export function memberLine(line: MemberHeader | MemberFileLine): string {
+  const out = new JsonOut(256);
+  writeMemberLine(line, out);
+  return out.buf.toString('utf8', 0, out.pos - 1);
 }
 
 function sameZxid(a: readonly [number, number], b: readonly [number, number]): boolean {

@@ -128,6 +128,17 @@ describe('compiled codecs', () => {
   it('for member trace headers', () => agrees(MemberHeaderCodec, memberHeader));
   it('for trace headers', () => agrees(TraceHeaderCodec, traceHeader));
 
+  it('write any string and number as JSON does, growing the buffer as it needs', () => {
+    const json = compileCodec(t.type({ s: t.string, n: t.array(t.number) }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 2000 }), fc.array(fc.double({ noNaN: true, noDefaultInfinity: true })), (s, n) => {
+        expect(json({ s, n })).toBe(JSON.stringify({ s, n }));
+      }),
+    );
+    const long = 'a"\\\n\u2028é😀'.repeat(5000);
+    expect(json({ s: long, n: [Number.MAX_SAFE_INTEGER, 2 ** 60, -0, 0.1] })).toBe(JSON.stringify({ s: long, n: [Number.MAX_SAFE_INTEGER, 2 ** 60, -0, 0.1] }));
+  });
+
   it('refuse numbers JSON cannot hold, which io-ts would let through', () => {
     const json = compileCodec(t.type({ n: t.number }));
     expect(json({ n: 2 })).toBe('{"n":2}');

@@ -53,8 +53,10 @@ export interface MemberConfig extends FrontendConfig, PrepOptions {
   containerCheckIntervalMs: number;
   containerMaxPerMinute: number;
   containerMaxNeverUsedIntervalMs?: number;
-  /** emit trace effects: a `step` for each step an action of spec/Zab.tla describes, and notes */
-  trace?: boolean;
+  /** emit a `step` effect for each step an action of spec/Zab.tla describes (a trace) */
+  traceSteps?: boolean;
+  /** emit `trace` effects, notes of what the member did (the simulator counts them) */
+  traceNotes?: boolean;
   /**
    * The member's log was repaired (a damaged tail moved aside): what it
    * holds may lack transactions that were committed, so it must not vote
@@ -208,12 +210,12 @@ export class Member implements WritePath, SessionAuthority {
   }
 
   trace(action: string, fields: Record<string, unknown>): void {
-    if (this.config.trace) this.out.push({ kind: 'trace', action, fields: { server: this.myid, ...fields } });
+    if (this.config.traceNotes) this.out.push({ kind: 'trace', action, fields: { server: this.myid, ...fields } });
   }
 
   /** A step of spec/Zab.tla's `action` just ended here; `args`: its other arguments. */
-  step(action: SpecAction, args: Omit<SpecEvent, 'action' | 'srv' | 'post'> = {}): void {
-    if (this.config.trace) this.out.push({ kind: 'step', event: { action, srv: this.myid, ...args, post: this.post() } });
+  step(action: SpecAction, args?: Omit<SpecEvent, 'action' | 'srv' | 'post'>): void {
+    if (this.config.traceSteps) this.out.push({ kind: 'step', event: args ? { action, srv: this.myid, ...args, post: this.post() } : { action, srv: this.myid, post: this.post() } });
   }
 
   /** This member's variables of the spec, now. */
