@@ -28,13 +28,16 @@
 //     [--kills 10] [--kill-blocks 2] [--election-tick-time 200] [--probe-timeout 250]
 //     [--transactions 100000] [--catchups 3] [--latency-writes 2000]
 //     [--zk-heap 1000m] [--dir DIR] [--profile DIR] [--trace-dir DIR]
+//   (--servers also knows verikeeper-traced: ours with each member writing
+//   its trace, traceDir, to measure what that costs beside verikeeper)
 //
 // --kills is the number of kills per ensemble, made in --kill-blocks blocks
 // (one ensemble's block, then the other's); --catchups the repeats per
 // ensemble. --prime is the seconds of unmeasured load each ensemble gets
 // before its measured runs (bench/lib/ensemble-load.ts). --profile writes a CPU profile of each of our members there
-// (node --cpu-prof), to see where their time goes. --trace-dir has our
-// members write their traces there (traceDir), to measure what that costs.
+// (node --cpu-prof), to see where their time goes. --trace-dir keeps the
+// traces of verikeeper-traced there (by default they go with its ensemble's
+// folder).
 
 import os from 'node:os';
 import path from 'node:path';
@@ -162,6 +165,27 @@ function loadTables(o: Options, runs: LoadRun[]): { tables: string[]; summary: A
           if (has('null')) cells.push(fmt(r['null.opsPerSec']!));
           cells.push(metOrMissed(ok));
           return cells;
+        }),
+      ),
+    );
+  }
+  if (has('verikeeper') && has('verikeeper-traced')) {
+    // what member traces cost: the same ensemble with and without them, in the same rounds
+    const perOp = (r: Record<string, number>, s: string): number => (r[`${s}.serverCores`]! * 1e6) / r[`${s}.opsPerSec`]!;
+    tables.push(
+      markdownTable(
+        ['mix', 'verikeeper ops/s', 'tracing ops/s', 'throughput lost to tracing', 'p99 ms (without / with)', "members' CPU per op, µs (without / with)"],
+        summary.map((r) => {
+          const lost = 1 - r['verikeeper-traced.opsPerSec']! / r['verikeeper.opsPerSec']!;
+          verdicts.push(`member traces, ${mixName(r.readPercent!)}: ${fmt(lost * 100, 0)} % of the throughput`);
+          return [
+            mixName(r.readPercent!),
+            fmt(r['verikeeper.opsPerSec']!),
+            fmt(r['verikeeper-traced.opsPerSec']!),
+            `${fmt(lost * 100, 0)} %`,
+            `${fmt(r['verikeeper.p99']!)} / ${fmt(r['verikeeper-traced.p99']!)}`,
+            `${fmt(perOp(r, 'verikeeper'), 0)} / ${fmt(perOp(r, 'verikeeper-traced'), 0)}`,
+          ];
         }),
       ),
     );

@@ -26,11 +26,21 @@ import {
   type ServerSettings,
 } from './servers.js';
 
-export type EnsembleKind = 'verikeeper' | 'zookeeper';
+/** verikeeper-traced: ours with every member writing its trace (traceDir), to measure what that costs */
+export type EnsembleKind = 'verikeeper' | 'verikeeper-traced' | 'zookeeper';
 
 export { parseSrvr, type MemberStatus, type Mode } from '../../test/integration/ensemble.js';
 
-export const ENSEMBLE_NAMES: Record<EnsembleKind, string> = { verikeeper: 'verikeeper', zookeeper: 'ZooKeeper 3.9.5' };
+export const ENSEMBLE_NAMES: Record<EnsembleKind, string> = {
+  verikeeper: 'verikeeper',
+  'verikeeper-traced': 'verikeeper, tracing',
+  zookeeper: 'ZooKeeper 3.9.5',
+};
+
+/** Whether the kind is ours (traced or not). */
+export function ours(kind: EnsembleKind): boolean {
+  return kind !== 'zookeeper';
+}
 
 export interface EnsembleSettings extends ServerSettings {
   members: number;
@@ -42,7 +52,7 @@ export interface EnsembleSettings extends ServerSettings {
   nodeFlags: string[];
   /** how long a member may take to start serving, ms */
   startTimeoutMs: number;
-  /** our members write their traces to this folder (traceDir), to measure what that costs */
+  /** where verikeeper-traced members write their traces (a folder per ensemble); by default in the ensemble's own folder, removed with it */
   traceDir?: string;
 }
 
@@ -93,7 +103,7 @@ export class EnsembleMember {
   /** Starts the process on its dataDir and ports; `waitServing` waits for it. */
   start(): void {
     if (this.proc !== null) throw new Error(`member ${this.id} is already running`);
-    const { program, args } = serverCommand(this.kind, this.cfgPath, this.settings, this.settings.nodeFlags);
+    const { program, args } = serverCommand(ours(this.kind) ? 'verikeeper' : 'zookeeper', this.cfgPath, this.settings, this.settings.nodeFlags);
     this.command = describeCommand(program, args);
     const proc = spawn(program, args, {
       cwd: path.dirname(this.cfgPath),
@@ -207,7 +217,7 @@ export class Ensemble {
       await fsp.writeFile(path.join(dataDir, 'myid'), `${id}\n`);
       const cfgPath = path.join(home, 'zoo.cfg');
       const extra = [`initLimit=${settings.initLimit}`, `syncLimit=${settings.syncLimit}`, ...serverLines];
-      if (settings.traceDir !== undefined && kind === 'verikeeper') extra.push(`traceDir=${path.join(settings.traceDir, path.basename(dir))}`);
+      if (kind === 'verikeeper-traced') extra.push(`traceDir=${settings.traceDir !== undefined ? path.join(settings.traceDir, path.basename(dir)) : path.join(dir, 'traces')}`);
       await fsp.writeFile(cfgPath, zooCfg(dataDir, ports[i]!.client, settings, extra));
       members.push(new EnsembleMember(kind, id, ports[i]!.client, dataDir, cfgPath, settings));
     }

@@ -14,7 +14,7 @@
 // - then the killed member is started again, and the next kill waits until
 //   it serves and the ensemble has one leader.
 
-import { Ensemble, ENSEMBLE_NAMES, type EnsembleKind, type EnsembleMember, type EnsembleSettings, lineTime } from './ensembles.js';
+import { Ensemble, ENSEMBLE_NAMES, type EnsembleKind, type EnsembleMember, type EnsembleSettings, lineTime, ours } from './ensembles.js';
 import { ZkClient } from '../../src/client/client.js';
 import { fmt } from './report.js';
 import { WriteProbe } from './write-probe.js';
@@ -197,7 +197,7 @@ async function oneKill(e: Ensemble, block: number, kill: number, plan: KillPlan)
         lastSteps: outcomes[i]!.lastSteps.map((x) => ({ what: x.what, ms: x.at - t0, took: x.ms, result: x.result })),
         srvrServingMs: polled.servingMs.get(m.id) ?? null,
       })),
-      log: e.kind === 'verikeeper' ? electionLog(survivors, marks, killWall) : null,
+      log: ours(e.kind) ? electionLog(survivors, marks, killWall) : null,
       rejoinMs: NaN,
     };
   } finally {
