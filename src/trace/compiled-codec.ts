@@ -96,13 +96,26 @@ const W = {
       out.pos += out.buf.write(text, out.pos, 'latin1');
       return;
     }
+    out.room(16);
+    const buf = out.buf;
+    if (v < 10) {
+      buf[out.pos++] = 0x30 + v;
+      return;
+    }
     let digits = 1;
     for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    out.room(digits);
-    const buf = out.buf;
     let p = out.pos + digits;
     out.pos = p;
     let x = v;
+    if (x <= 0x7fffffff) {
+      // small enough for integer division
+      do {
+        const q = (x / 10) | 0;
+        buf[--p] = 0x30 + (x - q * 10);
+        x = q;
+      } while (x > 0);
+      return;
+    }
     do {
       const q = Math.floor(x / 10);
       buf[--p] = 0x30 + (x - q * 10);

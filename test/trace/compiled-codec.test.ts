@@ -136,7 +136,8 @@ describe('compiled codecs', () => {
       }),
     );
     const long = 'a"\\\n\u2028é😀'.repeat(5000);
-    expect(json({ s: long, n: [Number.MAX_SAFE_INTEGER, 2 ** 60, -0, 0.1] })).toBe(JSON.stringify({ s: long, n: [Number.MAX_SAFE_INTEGER, 2 ** 60, -0, 0.1] }));
+    const n = [0, 9, 10, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER, 2 ** 60, -0, 0.1, -3];
+    expect(json({ s: long, n })).toBe(JSON.stringify({ s: long, n }));
   });
 
   it('refuse numbers JSON cannot hold, which io-ts would let through', () => {

@@ -215,7 +215,12 @@ export class Member implements WritePath, SessionAuthority {
 
   /** A step of spec/Zab.tla's `action` just ended here; `args`: its other arguments. */
   step(action: SpecAction, args?: Omit<SpecEvent, 'action' | 'srv' | 'post'>): void {
-    if (this.config.traceSteps) this.out.push({ kind: 'step', event: args ? { action, srv: this.myid, ...args, post: this.post() } : { action, srv: this.myid, post: this.post() } });
+    if (!this.config.traceSteps) return;
+    const event: SpecEvent = { action, srv: this.myid, post: this.post() };
+    if (args?.peer !== undefined) event.peer = args.peer;
+    if (args?.value !== undefined) event.value = args.value;
+    if (args?.msg !== undefined) event.msg = args.msg;
+    this.out.push({ kind: 'step', event });
   }
 
   /** This member's variables of the spec, now. */
