@@ -210,8 +210,8 @@ export class MemberServer extends ServerShell implements PeerHandler {
     this.step((m) => m.electionConnected(peer, this.clock()));
   }
 
-  onQuorumConnected(conn: number, peer: ServerId): void {
-    this.step((m) => m.quorumConnected(conn, peer, this.clock()));
+  onQuorumConnected(conn: number, peer: ServerId, accepted: boolean): void {
+    this.step((m) => m.quorumConnected(conn, peer, this.clock(), accepted));
   }
 
   onQuorumFailed(peer: ServerId): void {

@@ -38,7 +38,8 @@ export interface PeerHandler {
   onVote(from: ServerId, n: Notification): void;
   /** an election connection to `peer` came up (after what waited for it was sent) */
   onElectionConnected?(peer: ServerId): void;
-  onQuorumConnected(conn: number, peer: ServerId): void;
+  /** `accepted`: the peer opened the connection (it named itself in its first packet); otherwise this member did */
+  onQuorumConnected(conn: number, peer: ServerId, accepted: boolean): void;
   onQuorumFailed(peer: ServerId): void;
   onQuorumClosed(conn: number): void;
   onPacket(conn: number, packet: QuorumPacket): void;
@@ -257,7 +258,7 @@ export class PeerTransport {
       up = true;
       const link = this.addQuorum(socket, to);
       this.readQuorum(link, new QuorumDecoder({ sender: 'leader', leader: to, maxPacketBytes: this.o.maxPacketBytes }));
-      this.o.handler.onQuorumConnected(link.id, to);
+      this.o.handler.onQuorumConnected(link.id, to, false);
     });
     socket.once('error', (e) => {
       if (up) return;
@@ -303,7 +304,7 @@ export class PeerTransport {
         if (link.peer === null) {
           // a learner named itself: the member hears of the connection first
           link.peer = from;
-          this.o.handler.onQuorumConnected(link.id, from);
+          this.o.handler.onQuorumConnected(link.id, from, true);
         }
         this.tap(link.socket, 'q', 'recv');
         this.o.handler.onPacket(link.id, packet);

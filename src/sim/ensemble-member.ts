@@ -187,8 +187,8 @@ export class EnsembleMember implements ClientPort, PeerEndpoint {
     this.step((m) => m.receiveVote(from, n, this.clock.now));
   }
 
-  onQuorumConnected(conn: number, peer: ServerId): void {
-    this.step((m) => m.quorumConnected(conn, peer, this.clock.now));
+  onQuorumConnected(conn: number, peer: ServerId, accepted: boolean): void {
+    this.step((m) => m.quorumConnected(conn, peer, this.clock.now, accepted));
   }
 
   onQuorumFailed(peer: ServerId): void {

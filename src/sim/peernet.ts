@@ -19,7 +19,8 @@ export interface PeerEndpoint {
   readonly id: ServerId;
   readonly up: boolean;
   onVote(from: ServerId, n: Notification): void;
-  onQuorumConnected(conn: number, peer: ServerId): void;
+  /** `accepted`: the peer opened the connection */
+  onQuorumConnected(conn: number, peer: ServerId, accepted: boolean): void;
   onQuorumFailed(peer: ServerId): void;
   onQuorumClosed(conn: number): void;
   onPacket(conn: number, packet: QuorumPacket): void;
@@ -149,8 +150,8 @@ export class PeerNet {
       };
       this.conns.set(id, c);
       // the connecting end first: one it no longer wants it closes before the other end hears of it
-      a.onQuorumConnected(id, to);
-      if (this.conns.has(id)) b.onQuorumConnected(id, from);
+      a.onQuorumConnected(id, to, false);
+      if (this.conns.has(id)) b.onQuorumConnected(id, from, true);
     }
   }
 

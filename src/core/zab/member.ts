@@ -279,15 +279,22 @@ export class Member implements WritePath, SessionAuthority {
   }
 
   /** A quorum connection is up: one we asked for (a learner's to its leader) or one a learner opened to us. */
-  quorumConnected(conn: number, peer: ServerId, now: number): void {
+  /**
+   * A quorum connection with `peer` is up. `accepted`: `peer` opened it (a
+   * learner that takes this member for its leader); otherwise this
+   * member's learner opened it, to its leader.
+   */
+  quorumConnected(conn: number, peer: ServerId, now: number, accepted: boolean): void {
     this.now = now;
-    if (this.leaving) {
-      if (this.role instanceof LeaderRole) this.heldConns.push(conn);
-      else this.refuse(conn, peer);
-    } else if (this.role) {
+    if (accepted) {
+      if (!(this.role instanceof LeaderRole)) this.refuse(conn, peer);
+      else if (this.leaving) this.heldConns.push(conn);
+      else this.role.connected(conn, peer, now);
+    } else if (this.role instanceof LearnerRole && !this.leaving) {
       this.role.connected(conn, peer, now);
     } else {
-      this.refuse(conn, peer);
+      // opened for a learner this member no longer is: it never said who it is, so the other end heard of nothing
+      this.out.push({ kind: 'disconnect', conn });
     }
   }
 
