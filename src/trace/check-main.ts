@@ -21,7 +21,7 @@
 // occurred in accepted traces, and exits non-zero when anything is not as
 // expected.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ZabBugs } from '../core/zab/member.js';
@@ -173,12 +173,16 @@ async function main(): Promise<number> {
     }
   }
   const missing: string[] = [];
+  /** the folders of real runs (their configs, data and member traces), kept until their trace is accepted */
+  const runDirs = new Map<string, string>();
   // real runs one after another, before TLC takes the cores: the members' timers are real
   for (let n = 1; n <= opts.real; n++) {
     try {
-      const r = await realRun({ main: path.join(ROOT, 'dist/src/cli/main.js') });
+      const r = await realRun({ main: path.join(ROOT, 'dist/src/cli/main.js'), keep: true });
       console.log(`real run ${n}: ${r.trace.events.length} events from 3 processes, ${r.matched} messages matched to their senders, ${r.unmatched} not, ${r.crashes} crash merged in`);
-      jobs.push({ name: `real run ${n} (leader ${r.killed} killed)`, expect: 'accepted', trace: r.trace });
+      const name = `real run ${n} (leader ${r.killed} killed)`;
+      runDirs.set(name, r.dir);
+      jobs.push({ name, expect: 'accepted', trace: r.trace });
     } catch (e) {
       console.log(`FAIL real run ${n}: ${(e as Error).message}`);
       missing.push(`real run ${n}`);
@@ -216,11 +220,24 @@ async function main(): Promise<number> {
       results.push(...more);
     }
   }
+  const fileName = (name: string): string => `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.ndjson`;
   if (opts.save) {
     mkdirSync(opts.save, { recursive: true });
     for (const r of results) {
-      const file = path.join(opts.save, `${r.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.ndjson`);
+      const file = path.join(opts.save, fileName(r.name));
       writeFileSync(file, writeTrace(r.trace));
+    }
+  }
+
+  for (const r of results) {
+    const dir = runDirs.get(r.name);
+    if (dir === undefined) continue;
+    if (r.verdict.kind === r.expect) {
+      rmSync(dir, { recursive: true, force: true });
+    } else {
+      // a real run cannot be repeated: what it was is kept
+      writeFileSync(path.join(dir, fileName(r.name)), writeTrace(r.trace));
+      console.log(`${r.name}: its configs, data, member traces and merged trace are kept in ${dir}`);
     }
   }
 

@@ -111,15 +111,27 @@ class Member {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port below the range the kernel hands out to outgoing connections
+ * (32768 and up on Linux): a port from that range can be taken by a member's
+ * connection to another before the member it was meant for listens on it.
+ */
+async function freePort(taken: Set<number>): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    if (taken.has(port)) continue;
+    taken.add(port);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 10000 and 32000');
 }
 
 async function write(client: ZkClient, prefix: string, n: number): Promise<void> {
@@ -137,7 +149,8 @@ export async function realRun(o: RealRunOptions): Promise<RealRunResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'verikeeper-real-'));
   const traceDir = path.join(dir, 'traces');
   const ports = [];
-  for (let i = 0; i < MEMBERS; i++) ports.push({ client: await freePort(), quorum: await freePort(), election: await freePort() });
+  const taken = new Set<number>();
+  for (let i = 0; i < MEMBERS; i++) ports.push({ client: await freePort(taken), quorum: await freePort(taken), election: await freePort(taken) });
   const members: Member[] = [];
   for (let id = 1; id <= MEMBERS; id++) {
     const home = path.join(dir, `zk${id}`);
