@@ -15,8 +15,8 @@
 // its steps are on file before the transport writes anything to a peer and
 // before a connection is opened or closed (so no other member can have seen
 // what a step did before the step is on file, even if this process is
-// killed), and at least every tick otherwise; the transport adds a line
-// per message.
+// killed), and at least every tick otherwise; the transport reports every
+// message, which goes on the line of the step that sent or took it.
 
 import { promises as fsp } from 'node:fs';
 import type { Database } from '../core/database.js';

@@ -278,7 +278,6 @@ export class Member implements WritePath, SessionAuthority {
     this.election.settle();
   }
 
-  /** A quorum connection is up: one we asked for (a learner's to its leader) or one a learner opened to us. */
   /**
    * A quorum connection with `peer` is up. `accepted`: `peer` opened it (a
    * learner that takes this member for its leader); otherwise this
